@@ -1,0 +1,57 @@
+"""The Faust application and its topic handles.
+
+Messages travel as raw bytes (JSON encoded with orjson): the stages decode and
+validate them themselves, so that a message that fails either step reaches the
+dead-letter topic with its original bytes instead of crashing the agent.
+"""
+
+from __future__ import annotations
+
+import faust
+from faust.sensors.prometheus import setup_prometheus_sensors
+
+from streams import topics
+from streams.settings import settings
+
+app = faust.App(
+    settings.app_id,
+    broker=f"kafka://{settings.broker}",
+    store="rocksdict://",
+    datadir=settings.data_dir,
+    autodiscover=False,
+    topic_partitions=settings.partitions,
+    topic_replication_factor=settings.replication,
+    topic_allow_declare=False,  # streams.topics declares every topic, compacted where needed
+    processing_guarantee="at_least_once",
+    producer_acks=-1,
+    consumer_auto_offset_reset="earliest",
+    web_host="0.0.0.0",
+    web_port=settings.web_port,
+    web_in_thread=False,
+    table_cleanup_interval=60.0,
+    # Extraction can take a while on a long article: keep the consumer in the group.
+    broker_max_poll_interval=600.0,
+)
+setup_prometheus_sensors(app)
+
+
+def topic(spec: topics.TopicSpec) -> faust.TopicT:
+    return app.topic(
+        settings.topic(spec.name),
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=topics.partitions_of(spec, settings),
+        internal=False,
+    )
+
+
+raw_topic = topic(topics.RAW)
+clean_topic = topic(topics.CLEAN)
+extracted_topic = topic(topics.EXTRACTED)
+events_topic = topic(topics.EVENTS)
+dlq_topic = topic(topics.DLQ)
+article_index_topic = topic(topics.ARTICLE_INDEX)
+extract_queue_topic = topic(topics.EXTRACT_QUEUE)
+mentions_topic = topic(topics.MENTIONS)

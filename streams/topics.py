@@ -1,0 +1,67 @@
+"""Every topic wirewatch uses, with its partitioning and retention, in one place.
+
+Both `wirewatch ingest` and `wirewatch worker` declare them before use, so that
+none is auto-created with broker defaults (events.enriched must be compacted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from streams.settings import Settings
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str  # logical name; the settings' prefix is added in front
+    partitions: int | None = None  # None: settings.partitions
+    compacted: bool = False
+    internal: bool = False  # not a public contract: no schema, may change
+
+
+# Public topics carry a JSON Schema in schemas/; internal ones wire the stages.
+RAW = TopicSpec("articles.raw")
+CLEAN = TopicSpec("articles.clean")
+EXTRACTED = TopicSpec("articles.extracted")
+EVENTS = TopicSpec("events.enriched", compacted=True)
+DLQ = TopicSpec("articles.dlq")
+# One partition: the article index must see every article to find near-duplicates.
+ARTICLE_INDEX = TopicSpec("wirewatch.article-index", partitions=1, internal=True)
+# Unique articles (and duplicates, keyed by their first copy) on their way to extraction.
+EXTRACT_QUEUE = TopicSpec("wirewatch.extract-queue", internal=True)
+# Event mentions keyed by blocking key, so that candidate matches meet on one partition.
+MENTIONS = TopicSpec("wirewatch.mentions", internal=True)
+
+ALL = (RAW, CLEAN, EXTRACTED, EVENTS, DLQ, ARTICLE_INDEX, EXTRACT_QUEUE, MENTIONS)
+
+
+def partitions_of(spec: TopicSpec, settings: Settings) -> int:
+    return spec.partitions or settings.partitions
+
+
+async def declare_all(settings: Settings) -> None:
+    """Create every topic that does not exist yet; existing ones are left as they are."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.broker, client_id=f"{settings.app_id}-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                name=settings.topic(spec.name),
+                num_partitions=partitions_of(spec, settings),
+                replication_factor=settings.replication,
+                topic_configs={"cleanup.policy": "compact"} if spec.compacted else {},
+            )
+            for spec in ALL
+            if settings.topic(spec.name) not in existing
+        ]
+        if wanted:
+            try:
+                await admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass  # another process declared them first
+    finally:
+        await admin.close()
