@@ -21,7 +21,6 @@ app = faust.App(
     autodiscover=False,
     topic_partitions=settings.partitions,
     topic_replication_factor=settings.replication,
-    topic_allow_declare=False,  # streams.topics declares every topic, compacted where needed
     processing_guarantee="at_least_once",
     producer_acks=-1,
     consumer_auto_offset_reset="earliest",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import sys
 
@@ -39,7 +40,9 @@ def ingest(paths: tuple[str, ...]) -> None:
         table.add_row(f"rejected: {reason}", str(count), summary.examples[reason])
     err_console.print(table)
     if summary.total_rejected:
-        err_console.print(f"{summary.total_rejected} rejected, sent to {settings.topic('articles.dlq')} with the reason")
+        err_console.print(
+            f"{summary.total_rejected} rejected, sent to {settings.topic('articles.dlq')} with the reason"
+        )
 
 
 @main.command()
@@ -65,7 +68,7 @@ def worker(stages: str, loglevel: str) -> None:
 
     from streams.app import app
 
-    Worker(app, loglevel=loglevel, web_port=settings.web_port).execute_from_commandline()
+    Worker(app, loglevel=loglevel).execute_from_commandline()
 
 
 @main.command()
@@ -98,3 +101,33 @@ def process(paths: tuple[str, ...], published_at: str | None, as_json: bool) -> 
         f"{result.articles} articles, {len(result.refused)} rejected, {result.duplicates} duplicates, "
         f"{len(result.events)} events"
     )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout, for piping.")
+@click.option(
+    "--from-beginning/--from-now",
+    default=True,
+    show_default=True,
+    help="Replay every kept version first, or only show what comes next.",
+)
+@click.option("--idle-exit", type=float, default=None, help="Stop after this many seconds without a new version.")
+def subscribe(as_json: bool, from_beginning: bool, idle_exit: float | None) -> None:
+    """Follow the enriched events: one block per event version, updates marked as such."""
+    from streams.client import subscribe as follow
+    from streams.render import event_panel
+
+    console = Console()
+    seen: set[str] = set()
+
+    async def run() -> None:
+        async for event in follow(settings, from_beginning=from_beginning, idle_timeout=idle_exit):
+            if as_json:
+                sys.stdout.buffer.write(orjson.dumps(event) + b"\n")
+                sys.stdout.buffer.flush()
+            else:
+                console.print(event_panel(event, update=event["event_id"] in seen))
+            seen.add(event["event_id"])
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())

@@ -29,19 +29,26 @@ def _time(time: dict | None) -> str:
     return f"{span} ({time['precision']}, from {time['text']!r})"
 
 
+def _actor(actor: dict) -> str:
+    others = [v for v in actor["variants"] if v != actor["name"]]
+    return f"{actor['name']} [{actor['role']}]" + (f" aka {', '.join(others)}" if others else "")
+
+
 def event_panel(event: dict, *, update: bool = False) -> Panel:
-    actors = ", ".join(
-        f"{a['name']} [{a['role']}]" + (f" aka {', '.join(v for v in a['variants'] if v != a['name'])}" if len(a["variants"]) > 1 else "")
-        for a in event["actors"]
-    ) or "none named"
+    actors = ", ".join(_actor(a) for a in event["actors"]) or "none named"
     lines = [
         Text(event["summary"], style="bold"),
         Text(f"who:   {actors}"),
         Text(f"where: {_place(event['location'])}"),
         Text(f"when:  {_time(event['time'])}"),
-        Text(f"how sure: {event['certainty']}" + (f" (per {'; '.join(event['attributed_to'])})" if event["attributed_to"] else "")),
-        Text(f"sources: {event['num_articles']} articles from {event['num_sources']} outlets: "
-             + ", ".join(sorted({s['outlet'] or s['article_id'] for s in event['sources']}))),
+        Text(
+            f"how sure: {event['certainty']}"
+            + (f" (per {'; '.join(event['attributed_to'])})" if event["attributed_to"] else "")
+        ),
+        Text(
+            f"sources: {event['num_articles']} articles from {event['num_sources']} outlets: "
+            + ", ".join(sorted({s["outlet"] or s["article_id"] for s in event["sources"]}))
+        ),
     ]
     if event.get("casualties"):
         lines.append(Text("casualties: " + ", ".join(f"{k} {v}" for k, v in event["casualties"].items() if v)))

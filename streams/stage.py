@@ -49,12 +49,20 @@ async def send(stage: str, topic: faust.TopicT, key: bytes, payload: dict) -> No
     MESSAGES_OUT.labels(stage, logical_name(topic)).inc()
 
 
-async def run(stage: str, event: faust.EventT, input_schema: str | None, handler: Handler) -> None:
+async def run(
+    stage: str,
+    event: faust.EventT,
+    input_schema: str | None,
+    handler: Handler,
+    *,
+    dlq_stage: str | None = None,
+) -> None:
     """Process one message of a stage; never raises for bad input.
 
     Everything is computed and validated before the first send, so a message that
     fails half-way sends nothing downstream; a failure to send (the broker) is not
-    the input's fault and propagates, leaving the offset uncommitted.
+    the input's fault and propagates, leaving the offset uncommitted. `stage` labels
+    the metrics; `dlq_stage` (default: the same) is the stage named on articles.dlq.
     """
     MESSAGES_IN.labels(stage).inc()
     original: bytes = event.value
@@ -77,22 +85,22 @@ async def run(stage: str, event: faust.EventT, input_schema: str | None, handler
             check_outgoing(topic, out)
     except Rejected as exc:
         outgoing = []
-        await _dead_letter(stage, event, exc.reason, str(exc))
+        await _dead_letter(stage, dlq_stage or stage, event, exc.reason, str(exc))
     except Exception as exc:  # a bug or a model failure must not stop the stream
         log.exception("stage %s failed on offset %s", stage, event.message.offset)
         outgoing = []
-        await _dead_letter(stage, event, "stage_error", f"{type(exc).__name__}: {exc}")
+        await _dead_letter(stage, dlq_stage or stage, event, "stage_error", f"{type(exc).__name__}: {exc}")
     finally:
         PROCESSING_SECONDS.labels(stage).observe(time.perf_counter() - started)
     for topic, key, out in outgoing:
         await send(stage, topic, key, out)
 
 
-async def _dead_letter(stage: str, event: faust.EventT, reason: str, error: str) -> None:
+async def _dead_letter(stage: str, dlq_stage: str, event: faust.EventT, reason: str, error: str) -> None:
     message = event.message
     key = message.key.decode("utf-8", "replace") if message.key else None
     record = dead_letter(
-        stage=stage,
+        stage=dlq_stage,
         reason=reason,
         error=error,
         original=message.value or b"",

@@ -6,6 +6,7 @@ none is auto-created with broker defaults (events.enriched must be compacted).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -59,9 +60,7 @@ async def declare_all(settings: Settings) -> None:
             if settings.topic(spec.name) not in existing
         ]
         if wanted:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process was first
                 await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # another process declared them first
     finally:
         await admin.close()

@@ -82,17 +82,22 @@ class Pipeline:
         return spec.partitions or self.partitions
 
     def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([*WIREWATCH, *args], env=self.env, cwd=ROOT, capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run(
+            [*WIREWATCH, *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        )
 
     def start_worker(self, name: str = "w1", stages: str | None = None, ready_timeout: float = 120) -> subprocess.Popen:
         log_path = self.workdir / f"{name}.log"
-        env = {**self.env, "WIREWATCH_DATA_DIR": str(self.workdir / f"{name}-state"),
-               "WIREWATCH_WEB_PORT": str(free_port())}
+        env = {
+            **self.env,
+            "WIREWATCH_DATA_DIR": str(self.workdir / f"{name}-state"),
+            "WIREWATCH_WEB_PORT": str(free_port()),
+        }
         args = ["worker"] + (["--stages", stages] if stages else [])
         log = open(log_path, "wb")  # noqa: SIM115 - the worker writes to it until it stops
-        proc = subprocess.Popen([*WIREWATCH, *args], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [*WIREWATCH, *args], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         proc.log_path = log_path
         proc.web_port = int(env["WIREWATCH_WEB_PORT"])
         self.workers.append(proc)
@@ -128,8 +133,9 @@ class Pipeline:
         return [orjson.loads(v) for _, v in messages]
 
     async def _read(self, topic: str, until, timeout: float) -> list[tuple[bytes | None, bytes]]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                    auto_offset_reset="earliest", group_id=None)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", group_id=None
+        )
         await consumer.start()
         messages: list[tuple[bytes | None, bytes]] = []
         try:
@@ -150,3 +156,28 @@ def pipeline(kafka, tmp_path):
     p = Pipeline(kafka, tmp_path)
     yield p
     p.stop_all()
+
+
+async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes]]) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for key, value in messages:
+            await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+def produce(pipeline: Pipeline, name: str, messages: list[tuple[bytes | None, bytes]]) -> None:
+    """Write bytes straight onto a topic, bypassing ingest's checks (to poison a stage)."""
+    asyncio.run(_produce(pipeline.bootstrap, pipeline.topic(name), messages))
+
+
+def latest_versions(events: list[dict]) -> dict[str, dict]:
+    latest: dict[str, dict] = {}
+    for event in events:
+        if event["version"] >= latest.get(event["event_id"], {"version": 0})["version"]:
+            latest[event["event_id"]] = event
+    return latest

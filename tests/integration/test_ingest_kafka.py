@@ -9,8 +9,16 @@ from streams.contracts import validate
 
 def test_ingest_sends_articles_and_dead_letters_bad_input(pipeline, tmp_path):
     feed = tmp_path / "feed.jsonl"
-    good = [{"id": f"a{i}", "title": f"Story {i}", "body": f"Police in Makhachkala said story {i}.",
-             "source": "Example Wire", "published": "2014-04-21T10:00:00Z"} for i in range(5)]
+    good = [
+        {
+            "id": f"a{i}",
+            "title": f"Story {i}",
+            "body": f"Police in Makhachkala said story {i}.",
+            "source": "Example Wire",
+            "published": "2014-04-21T10:00:00Z",
+        }
+        for i in range(5)
+    ]
     broken = b'{"id": "bad-1", "body": "no closing quote}'
     feed.write_bytes(b"\n".join([*(orjson.dumps(g) for g in good), broken, b'{"id": "empty", "body": ""}']))
     (tmp_path / "junk.txt").write_bytes(bytes(range(256)) * 4)

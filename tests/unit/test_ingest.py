@@ -14,8 +14,16 @@ def read(*paths, limit=LIMIT):
 def test_json_lines_with_loosely_named_fields_become_valid_raw_records(tmp_path):
     feed = tmp_path / "feed.jsonl"
     feed.write_bytes(
-        orjson.dumps({"id": "tass-1", "headline": "Militants killed", "text": "Two militants were killed.",
-                      "outlet": "TASS", "link": "https://example.org/1", "published": "2014-04-21 09:30"})
+        orjson.dumps(
+            {
+                "id": "tass-1",
+                "headline": "Militants killed",
+                "text": "Two militants were killed.",
+                "outlet": "TASS",
+                "link": "https://example.org/1",
+                "published": "2014-04-21 09:30",
+            }
+        )
         + b"\n\n"
         + orjson.dumps({"title": "No id", "body": "<html><body><p>Police said.</p></body></html>"})
         + b"\n"
@@ -46,8 +54,15 @@ def test_bad_lines_are_refused_with_reason_and_original_bytes_and_the_rest_still
     ]
     feed.write_bytes(b"\n".join(lines))
     items = read(feed)
-    assert [type(i).__name__ for i in items] == ["Accepted", "Refused", "Refused", "Refused", "Refused", "Refused",
-                                                 "Accepted"]
+    assert [type(i).__name__ for i in items] == [
+        "Accepted",
+        "Refused",
+        "Refused",
+        "Refused",
+        "Refused",
+        "Refused",
+        "Accepted",
+    ]
     reasons = [i.reason for i in items if isinstance(i, Refused)]
     assert reasons == ["malformed_json", "empty_body", "schema_violation", "empty_body", "too_large"]
     assert items[1].original == lines[1]

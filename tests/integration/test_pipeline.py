@@ -1,0 +1,91 @@
+"""End to end through the real broker and a real worker: the sample feed in, events out."""
+
+import base64
+
+import orjson
+
+from streams.contracts import validate
+from tests.integration.conftest import ROOT, latest_versions, produce
+
+FEED = ROOT / "samples" / "feed.jsonl"
+
+
+def sources_of(event: dict) -> set[str]:
+    return {s["article_id"] for s in event["sources"]}
+
+
+def test_sample_feed_becomes_deduplicated_events_and_poison_goes_to_the_dead_letter_topic(pipeline):
+    pipeline.start_worker()
+    poison = [
+        (b"poison-1", b'{"schema_version": 1, "article_id": "poison-1", "body": '),  # cut-off JSON
+        (b"poison-2", orjson.dumps({"schema_version": 1, "article_id": "poison-2", "body": "no content type"})),
+        (b"poison-3", b"\xff\xfe\x00binary"),
+    ]
+    produce(pipeline, "articles.raw", poison)
+    result = pipeline.run("ingest", str(FEED))
+    assert result.returncode == 0, result.stderr
+
+    # The Khasavyurt killing is told by four English reports; wait until they all merged.
+    def khasavyurt_merged(values):
+        return any(len(sources_of(e)) >= 4 and e["type"] == "killed" for e in values)
+
+    published = pipeline.read_json("events.enriched", until=khasavyurt_merged, timeout=120)
+    for event in published:
+        validate("events.enriched", event)
+    events = latest_versions(published)
+
+    (killing,) = [e for e in events.values() if e["type"] == "killed"]
+    assert {"sample-wire-001", "sample-daily-014", "sample-intl-221"} <= sources_of(killing)
+    assert killing["num_sources"] >= 3
+    assert killing["location"]["canonical"] == "Khasavyurt" and killing["location"]["country_code"] == "RU"
+    assert killing["time"]["start"] == "2015-03-15"
+    assert any("Suleimanov" in a["name"] or "Suleymanov" in a["name"] for a in killing["actors"])
+    assert killing["version"] == max(e["version"] for e in published if e["event_id"] == killing["event_id"])
+
+    (bombing,) = [e for e in events.values() if e["type"] == "bombing"]
+    copy = next(s for s in bombing["sources"] if s["article_id"] == "sample-portal-118")
+    assert copy["duplicate_of"] == "sample-wire-003"
+
+    (arrest,) = [e for e in events.values() if e["type"] == "arrested"]
+    assert sources_of(arrest) == {"sample-wire-002", "sample-region-031"}
+
+    dead = pipeline.read_json("articles.dlq", until=lambda v: len(v) >= 4, timeout=60)
+    for record in dead:
+        validate("articles.dlq", record)
+    by_key = {r["key"] or r["article_id"]: r for r in dead}
+    assert by_key["poison-1"]["stage"] == "clean" and by_key["poison-1"]["reason"] == "malformed_json"
+    assert base64.b64decode(by_key["poison-1"]["original"]) == poison[0][1]
+    assert by_key["poison-2"]["reason"] == "schema_violation" and "content_type" in by_key["poison-2"]["error"]
+    assert by_key["poison-3"]["reason"] == "malformed_json"
+    assert by_key["sample-empty-009"]["stage"] == "ingest" and by_key["sample-empty-009"]["reason"] == "empty_body"
+
+    # Every stage published what it should have, valid against its schema.
+    for topic in ("articles.raw", "articles.clean", "articles.extracted"):
+        for value in pipeline.read_json(topic, until=lambda v: len(v) >= 9, timeout=30):
+            validate(topic, value)
+
+    metrics = scrape(pipeline.workers[0].web_port)
+    assert metrics[("wirewatch_messages_failed_total", (("reason", "malformed_json"), ("stage", "clean")))] == 2
+    assert metrics[("wirewatch_messages_failed_total", (("reason", "schema_violation"), ("stage", "clean")))] == 1
+    assert metrics[("wirewatch_messages_in_total", (("stage", "clean"),))] == 12  # 9 articles + 3 poisoned
+    assert metrics[("wirewatch_messages_out_total", (("stage", "dedup"), ("topic", "events.enriched")))] == len(
+        published
+    )
+    assert not any(
+        name == "wirewatch_messages_failed_total" and dict(labels)["reason"] == "stage_error"
+        for name, labels in metrics
+    )
+
+
+def scrape(port: int) -> dict[tuple[str, tuple], float]:
+    """The worker's /metrics as {(sample name, sorted labels): value}."""
+    from urllib.request import urlopen
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
