@@ -16,7 +16,7 @@ from streams.settings import settings
 app = faust.App(
     settings.app_id,
     broker=f"kafka://{settings.broker}",
-    store="rocksdict://",
+    store="rocksdb://",  # served by rocksdict (RocksDB 8) when python-rocksdb is absent
     datadir=settings.data_dir,
     autodiscover=False,
     topic_partitions=settings.partitions,

@@ -1,0 +1,128 @@
+"""Dedup agents: copies of a story at article level, reports of one event at event level.
+
+Three agents, each keeping its state in Faust tables (RocksDB, changelog-backed):
+
+- article index (one partition: it must see every article): finds exact and near
+  copies and queues each article for extraction keyed by its story's first copy, so a
+  copy follows its original through extraction and is not extracted again;
+- mention router (articles.extracted): sends each event mention to the mentions topic
+  keyed by its blocking key, and remembers which keys a story's mentions went to, so
+  that a later copy of the story is sent to the same keys;
+- event dedup (mentions, by blocking key): merges each mention into its canonical
+  event and publishes the new version; a copy becomes a source of its original's events.
+
+Expiry runs inside the agents (tables may only change while an event is processed),
+at most every EXPIRE_EVERY seconds of stream time, against the newest report time seen,
+so that replaying old news does not expire everything at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from agents.logic.dedup import EventStore, article_time, blocking_key
+from agents.logic.near_duplicates import ArticleIndex
+from agents.publish import event_versions
+from streams import stage
+from streams.app import app, article_index_topic, extract_queue_topic, extracted_topic, mentions_topic
+from streams.settings import settings
+
+EXPIRE_EVERY = 3600.0
+
+article_buckets = app.Table("article-buckets", default=None, partitions=1)
+article_entries = app.Table("article-entries", default=None, partitions=1)
+story_keys = app.Table("story-keys", default=None)
+event_candidates = app.Table("event-candidates", default=None)
+event_states = app.Table("event-states", default=None)
+# '<blocking key>|<article id>' -> event ids it fed: one key per partition, never shared.
+article_event_ids = app.Table("article-event-ids", default=None)
+
+article_index = ArticleIndex(article_buckets, article_entries)
+event_store = EventStore(event_candidates, event_states)
+
+
+class StreamClock:
+    """The newest report time seen, and whether expiry is due against it."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+        self.last_expiry: float | None = None
+
+    def advance(self, seen: datetime) -> bool:
+        self.now = seen if self.now is None else max(self.now, seen)
+        now = self.now.timestamp()
+        if self.last_expiry is None:
+            self.last_expiry = now
+        if now - self.last_expiry < EXPIRE_EVERY:
+            return False
+        self.last_expiry = now
+        return True
+
+
+article_clock = StreamClock()
+event_clock = StreamClock()
+
+
+def article_meta(record: dict) -> dict:
+    """What the event stage needs of an article: everything but its mentions."""
+    return {key: value for key, value in record.items() if key != "events"}
+
+
+async def index_article(clean: dict) -> list[stage.Outgoing]:
+    seen = article_time(clean)
+    if article_clock.advance(seen):
+        article_index.expire(article_clock.now)
+    duplicate_of = article_index.check(clean["article_id"], clean["fingerprint"], clean["body"], seen)
+    story_id = duplicate_of or clean["article_id"]
+    return [(extract_queue_topic, story_id.encode(), {"clean": clean, "duplicate_of": duplicate_of})]
+
+
+async def route_mentions(record: dict) -> list[stage.Outgoing]:
+    meta = article_meta(record)
+    duplicate_of = record["duplicate_of"]
+    if duplicate_of:
+        return [
+            (mentions_topic, key.encode(), {"copy": meta, "duplicate_of": duplicate_of, "blocking_key": key})
+            for key in story_keys.get(duplicate_of) or []
+        ]
+    outgoing = []
+    for mention in record["events"]:
+        key = blocking_key(mention, record)
+        outgoing.append((mentions_topic, key.encode(), {"mention": mention, "article": meta}))
+    story_keys[record["article_id"]] = sorted({key.decode() for _, key, _ in outgoing})
+    return outgoing
+
+
+async def merge_mention(message: dict) -> list[stage.Outgoing]:
+    if "copy" in message:
+        copy, first = message["copy"], message["duplicate_of"]
+        fed = article_event_ids.get(f"{message['blocking_key']}|{first}") or []
+        payloads = [event_store.add_copy(event_id, copy, first) for event_id in fed]
+        return event_versions([p for p in payloads if p is not None])
+    mention, article = message["mention"], message["article"]
+    if event_clock.advance(article_time(article)):
+        event_store.expire(event_clock.now)
+    payload, _ = event_store.merge(mention, article)
+    fed_key = f"{blocking_key(mention, article)}|{article['article_id']}"
+    fed = article_event_ids.get(fed_key) or []
+    if payload["event_id"] not in fed:
+        article_event_ids[fed_key] = [*fed, payload["event_id"]]
+    return event_versions([payload])
+
+
+@app.agent(article_index_topic, name="article-index")
+async def article_index_agent(stream):
+    async for event in stream.events():
+        await stage.run("article_index", event, None, index_article, dlq_stage="dedup")
+
+
+@app.agent(extracted_topic, name="mention-router")
+async def mention_router(stream):
+    async for event in stream.events():
+        await stage.run("mention_router", event, "articles.extracted", route_mentions, dlq_stage="dedup")
+
+
+@app.agent(mentions_topic, name="event-dedup")
+async def event_dedup(stream):
+    async for event in stream.events():
+        await stage.run("dedup", event, None, merge_mention)
