@@ -1,0 +1,174 @@
+"""The real-broker harness shared by integration tests and benchmarks.
+
+`start_broker` runs the project's own scripts/kafka.sh (Apache Kafka jars from Maven
+Central, KRaft, one node on a free port); a `Pipeline` is one isolated wirewatch
+deployment on it (own topic prefix, application id and state), with real
+`wirewatch` worker processes and plain Kafka clients to read and write its topics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from streams import topics
+
+ROOT = Path(__file__).resolve().parents[1]
+KAFKA_SCRIPT = ROOT / "scripts" / "kafka.sh"
+WIREWATCH = [sys.executable, "-m", "streams"]
+_counter = itertools.count(1)
+
+
+class HarnessError(RuntimeError):
+    """The broker or a worker did not come up, or died."""
+
+
+def start_broker(state_dir: Path) -> str:
+    """Start a broker keeping its data in state_dir; returns its bootstrap address."""
+    env = {**os.environ, "KAFKA_STATE_DIR": str(state_dir)}
+    up = subprocess.run([str(KAFKA_SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=300)
+    if up.returncode != 0:
+        raise HarnessError(f"the Kafka broker did not start:\n{up.stderr}")
+    return up.stdout.strip().splitlines()[-1]
+
+
+def stop_broker(state_dir: Path) -> None:
+    env = {**os.environ, "KAFKA_STATE_DIR": str(state_dir)}
+    subprocess.run([str(KAFKA_SCRIPT), "down"], env=env, capture_output=True, timeout=120)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Pipeline:
+    """One isolated wirewatch deployment on the shared broker: its own topics, group and state."""
+
+    def __init__(self, bootstrap: str, workdir: Path, partitions: int = 2):
+        n = next(_counter)
+        self.bootstrap = bootstrap
+        self.workdir = workdir
+        self.prefix = f"t{n}-{os.getpid()}."
+        self.partitions = partitions
+        self.env = {
+            **os.environ,
+            "WIREWATCH_BROKER": bootstrap,
+            "WIREWATCH_APP_ID": f"wirewatch-test-{n}-{os.getpid()}",
+            "WIREWATCH_TOPIC_PREFIX": self.prefix,
+            "WIREWATCH_PARTITIONS": str(partitions),
+            "WIREWATCH_LOG_LEVEL": "info",
+        }
+        self.workers: list[subprocess.Popen] = []
+
+    def topic(self, name: str) -> str:
+        return self.prefix + name
+
+    def partitions_of(self, topic: str) -> int:
+        spec = next(s for s in topics.ALL if self.topic(s.name) == topic)
+        return spec.partitions or self.partitions
+
+    def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*WIREWATCH, *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        )
+
+    def start_worker(self, name: str = "w1", stages: str | None = None, ready_timeout: float = 120) -> subprocess.Popen:
+        log_path = self.workdir / f"{name}.log"
+        env = {
+            **self.env,
+            "WIREWATCH_DATA_DIR": str(self.workdir / f"{name}-state"),
+            "WIREWATCH_WEB_PORT": str(free_port()),
+        }
+        args = ["worker"] + (["--stages", stages] if stages else [])
+        log = open(log_path, "wb")  # noqa: SIM115 - the worker writes to it until it stops
+        proc = subprocess.Popen(
+            [*WIREWATCH, *args], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        proc.log_path = log_path
+        proc.web_port = int(env["WIREWATCH_WEB_PORT"])
+        self.workers.append(proc)
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            text = log_path.read_text(errors="replace")
+            if "[^Worker]: Ready" in text:
+                return proc
+            if proc.poll() is not None:
+                raise HarnessError(f"worker {name} exited with {proc.returncode}:\n{text[-4000:]}")
+            time.sleep(0.2)
+        raise HarnessError(f"worker {name} not ready in {ready_timeout}s:\n{log_path.read_text()[-4000:]}")
+
+    def stop_worker(self, proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 60) -> None:
+        if proc.poll() is None:
+            os.killpg(proc.pid, sig)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+
+    def stop_all(self) -> None:
+        for proc in self.workers:
+            self.stop_worker(proc)
+
+    def read(self, name: str, until=lambda messages: False, timeout: float = 60.0) -> list[tuple[bytes | None, bytes]]:
+        """Every message on a topic from the beginning, until `until(messages)` holds or time runs out."""
+        return asyncio.run(self._read(self.topic(name), until, timeout))
+
+    def read_json(self, name: str, until=lambda values: False, timeout: float = 60.0) -> list[dict]:
+        messages = self.read(name, lambda msgs: until([orjson.loads(v) for _, v in msgs]), timeout)
+        return [orjson.loads(v) for _, v in messages]
+
+    async def _read(self, topic: str, until, timeout: float) -> list[tuple[bytes | None, bytes]]:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", group_id=None
+        )
+        await consumer.start()
+        messages: list[tuple[bytes | None, bytes]] = []
+        try:
+            deadline = time.monotonic() + timeout
+            consumer.assign([TopicPartition(topic, p) for p in range(self.partitions_of(topic))])
+            await consumer.seek_to_beginning()
+            while time.monotonic() < deadline and not until(messages):
+                batch = await consumer.getmany(timeout_ms=200)
+                for records in batch.values():
+                    messages.extend((r.key, r.value) for r in records)
+        finally:
+            await consumer.stop()
+        return messages
+
+
+async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes]]) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for key, value in messages:
+            await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+def produce(pipeline: Pipeline, name: str, messages: list[tuple[bytes | None, bytes]]) -> None:
+    """Write bytes straight onto a topic, bypassing ingest's checks (to poison a stage)."""
+    asyncio.run(_produce(pipeline.bootstrap, pipeline.topic(name), messages))
+
+
+def latest_versions(events: list[dict]) -> dict[str, dict]:
+    latest: dict[str, dict] = {}
+    for event in events:
+        if event["version"] >= latest.get(event["event_id"], {"version": 0})["version"]:
+            latest[event["event_id"]] = event
+    return latest
