@@ -13,6 +13,7 @@ from streams.app import app, extract_queue_topic, extracted_topic
 from streams.settings import settings
 
 STAGE = "extract"
+stage.declare(STAGE, [extracted_topic])
 
 
 async def handle(queued: dict) -> list[stage.Outgoing]:

@@ -1,0 +1,10 @@
+"""The extract stage's pure logic: entities, places, times and events of a clean article.
+
+The Faust agent and ``wirewatch process`` call exactly ``load_nlp`` (once per process) and
+``extract_article`` (once per record).
+"""
+
+from .article import extract_article
+from .nlp import load_nlp
+
+__all__ = ["extract_article", "load_nlp"]

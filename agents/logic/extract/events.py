@@ -1,0 +1,454 @@
+"""Event mentions: triggers found with lemma lexicons on the dependency parse, one record per
+event per article.
+
+One pass over the sentences of the parsed document. Each sentence yields its events (trigger
+words of one violent incident share one); each is merged into an earlier event of the article
+when it reports the same one (same type, or the same incident in other words, and nothing
+conflicting: actors, place, time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from . import taxonomy as tx
+from .arguments import actors, drop_quoted, entities_of, pledge_fallback, speakers
+from .casualties import Casualty, merge_casualties, sentence_casualties
+from .certainty import MENTION_PRIORITY, attribution, certainty, is_claim, reporting_verb
+from .entities import ArticleEntities, Entity, place_dict
+from .gazetteer import Place
+from .setting import Where, compatible, place_for, refine_in_paragraph, sharpest, time_for, times_by_sentence
+from .timex import TimeExpr
+
+SEPARATE_CUES = frozenset({"separate", "another", "different", "unrelated"})
+# The actor that identifies an event of a type: two reports naming different ones are two events.
+KEY_ROLES = {
+    "killed": "victim",
+    "arrested": "subject",
+    "sentenced": "subject",
+    "leadership_change": "subject",
+    "allegiance_pledge": "subject",
+    "election": "subject",
+    "business": "subject",
+    "other": "victim",
+    "statement": "speaker",
+    "recruitment_call": "speaker",
+}
+
+
+@dataclass
+class SentenceEvent:
+    """One event as one sentence reports it (several trigger words may share it)."""
+
+    type: str
+    triggers: list[Token]
+    sent: Span
+    sent_index: int
+    paragraph: tuple[int, int]  # token range of the paragraph
+    actors: list[tuple[Entity, str]] = field(default_factory=list)
+    where: Where | None = None
+    time: TimeExpr | None = None
+    casualties: list[Casualty] = field(default_factory=list)
+    certainty: str = "reported"
+    attribution: str | None = None
+    separate: bool = False
+
+    @property
+    def main(self) -> Token:
+        return min(self.triggers, key=_depth)
+
+
+@dataclass
+class Event:
+    mentions: list[SentenceEvent]
+    extra_actors: list[tuple[Entity, str]] = field(default_factory=list)
+    extra_casualties: list[Casualty] = field(default_factory=list)
+    confirmed: bool = False
+
+    @property
+    def type(self) -> str:
+        types = [m.type for m in self.mentions]
+        return "bombing" if "bombing" in types and types[0] in tx.VIOLENT else types[0]
+
+    @property
+    def last(self) -> SentenceEvent:
+        return self.mentions[-1]
+
+    def actors(self) -> list[tuple[Entity, str]]:
+        seen, out = set(), []
+        for entity, role in [a for m in self.mentions for a in m.actors] + self.extra_actors:
+            if id(entity) not in seen:
+                seen.add(id(entity))
+                out.append((entity, role))
+        return out
+
+    def time(self) -> TimeExpr | None:
+        """The first date given, sharpened by a narrower one inside it."""
+        times = [m.time for m in self.mentions if m.time]
+        best = times[0] if times else None
+        for t in times[1:]:
+            if t.overlaps(best) and (t.end - t.start) < (best.end - best.start):
+                best = t
+        return best
+
+    def certainty(self) -> str:
+        found = [m.certainty for m in self.mentions] + (["confirmed"] if self.confirmed else [])
+        return max(found, key=tx.CERTAINTY_RANK.__getitem__)
+
+
+def find_events(doc: Doc, entities: ArticleEntities, times: list[TimeExpr]) -> list[Event]:
+    paragraphs = _paragraphs(doc)
+    sentences = list(doc.sents)
+    sentence_times = times_by_sentence(doc, sentences, times)
+    events: list[Event] = []
+    for index, sent in enumerate(sentences):
+        paragraph = next(p for p in paragraphs if p[0] <= sent.start < p[1])
+        before = list(events)
+        for mention in _sentence_events(sent, index, paragraph, entities, sentence_times[index]):
+            target = None if mention.separate else next((e for e in reversed(events) if _can_merge(e, mention)), None)
+            if target is None:
+                events.append(Event([mention]))
+            else:
+                target.mentions.append(mention)
+        if before:
+            _follow_up(sent, index, paragraph, entities, before)
+    _record_pledge_affiliations(events)
+    return events
+
+
+def _paragraphs(doc: Doc) -> list[tuple[int, int]]:
+    starts = [0] + [t.i + 1 for t in doc if t.is_space and "\n" in t.text]
+    return list(zip(starts, starts[1:] + [len(doc)], strict=True))
+
+
+def _depth(token: Token) -> int:
+    depth = 0
+    while token.head.i != token.i:
+        token, depth = token.head, depth + 1
+    return depth
+
+
+# -- one sentence ------------------------------------------------------------------------
+
+
+def _sentence_events(
+    sent: Span, index: int, paragraph: tuple[int, int], entities: ArticleEntities, times: list[tuple[TimeExpr, Token]]
+) -> list[SentenceEvent]:
+    found = [(t, kind) for t in sent if (kind := tx.trigger_type(t)) and not _excluded(t)]
+    kinds = {kind for _, kind in found}
+    if kinds - {"statement"}:
+        found = [(t, k) for t, k in found if k != "statement"]  # reactions to an event are not events
+    groups: dict[str, list[tuple[Token, str]]] = {}
+    for token, kind in found:
+        key = "violent" if kind in tx.VIOLENT else kind
+        if kind == "killed" and "disaster" in kinds and not kinds & {"bombing", "attack", "clash"}:
+            key = "disaster"  # deaths in a flood are the flood's casualties
+        groups.setdefault(key, []).append((token, kind))
+    if not groups:
+        return []
+    casualties = sentence_casualties(sent, entities)
+    separate = any(t.lower_ in SEPARATE_CUES for t in sent)
+    return [
+        _mention(
+            key,
+            members,
+            sent,
+            index,
+            paragraph,
+            entities,
+            times,
+            casualties,
+            separate,
+            foreign={t.i for other, pairs in groups.items() if other != key for t, _ in pairs},
+        )
+        for key, members in groups.items()
+    ]
+
+
+def _mention(
+    key: str,
+    members: list[tuple[Token, str]],
+    sent: Span,
+    index: int,
+    paragraph: tuple[int, int],
+    entities: ArticleEntities,
+    times: list[tuple[TimeExpr, Token]],
+    casualties: list[Casualty],
+    separate: bool,
+    foreign: set[int],
+) -> SentenceEvent:
+    kind = min((k for _, k in members), key=tx.VIOLENT.index) if key == "violent" else key
+    mention = SentenceEvent(kind, [t for t, _ in members], sent, index, paragraph, separate=separate)
+    for token, member_kind in members:
+        for entity, role in actors(token, member_kind if key == "violent" else kind, entities):
+            if all(entity is not e for e, _ in mention.actors):
+                mention.actors.append((entity, role))
+    main = mention.main
+    source = attribution(main, sent)
+    if source is not None:
+        mention.attribution = source.text.strip(" ,")
+        if not is_claim(source) and kind not in tx.COMMUNICATION_TYPES:
+            mention.actors = drop_quoted(mention.actors, source, entities)
+    if kind in ("allegiance_pledge", "recruitment_call", "statement"):
+        mention.actors += [
+            a for a in speakers(reporting_verb(main, sent), entities) if all(a[0] is not e for e, _ in mention.actors)
+        ]
+    if kind == "allegiance_pledge":
+        mention.actors += pledge_fallback(main, sent, mention.actors, entities)
+    mention.where = place_for(main, sent, entities, foreign)
+    mention.time = time_for(main, kind, times, foreign)
+    mention.certainty = max((certainty(t, sent) for t in mention.triggers), key=MENTION_PRIORITY.__getitem__)
+    if kind in tx.VIOLENT or kind == "disaster":
+        mention.casualties = [c for c in casualties if c.kind in ("killed", "injured")]
+    elif kind == "arrested":
+        mention.casualties = [c for c in casualties if c.kind == "arrested"]
+    return mention
+
+
+def _excluded(token: Token) -> bool:
+    """Triggers that report no event: generic plurals, plans, charges, conditions, habits."""
+    if token.pos_ in ("NOUN", "PROPN"):
+        determiners = {c.lower_ for c in token.children if c.dep_ in ("det", "nummod", "poss", "amod")}
+        if "no" in determiners:
+            return True
+        if token.tag_ == "NNS" and (not determiners or "all" in determiners) and _generic(token):
+            return True  # "attacks on police remain common"
+        if token.head.lower_ in ("of", "with") and token.head.head.lemma_ in tx.CHARGE_HEADS:
+            return True  # "found guilty of murder"
+    if (
+        token.dep_ == "relcl"
+        and token.tag_ in ("VBP", "VBZ")
+        and token.head.tag_ == "NNS"
+        and any(c.dep_ == "nsubj" and c.lower_ in ("who", "that", "which") for c in token.children)
+    ):
+        return True  # "militants who attack police": a habit, not an event
+    if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in token.children):
+        return True
+    node = token
+    for _ in range(3):
+        if node.head.i == node.i:
+            break
+        node = node.head
+        if node.lemma_ in tx.IRREALIS_HEADS:
+            return True  # "suspected of planning a terrorist attack"
+    return False
+
+
+def _generic(plural: Token) -> bool:
+    """A bare plural is generic ('attacks on police remain common') unless it is placed
+    ('wildfires in the region of Khakassia have killed 23') and not a habit ('... have become rare')."""
+    placed = any(
+        c.dep_ == "prep"
+        and c.lower_ in ("in", "near", "at", "across")
+        and any(t.ent_type_ in ("GPE", "LOC", "FAC") for t in c.subtree)
+        for c in plural.children
+    )
+    return not placed or plural.head.lemma_ in ("become", "remain", "be", "continue")
+
+
+# -- merging -----------------------------------------------------------------------------
+
+
+def _can_merge(event: Event, mention: SentenceEvent) -> bool:
+    same = any(m.type == mention.type for m in event.mentions)
+    family = (event.type in tx.VIOLENT and mention.type in tx.VIOLENT) or (
+        event.type == "disaster" and mention.type == "killed"
+    )
+    if not (same or family):
+        return False
+    near = mention.sent_index - event.last.sent_index <= 1 or mention.paragraph == event.last.paragraph
+    if not same and not near:
+        return False
+    time = event.time()
+    if time and mention.time and not time.overlaps(mention.time):
+        return False
+    if (
+        mention.type not in tx.COMMUNICATION_TYPES
+        and mention.where
+        and any(
+            m.where and not compatible(m.where.place, mention.where.place, event.type == "disaster")
+            for m in event.mentions
+        )
+    ):
+        return False  # (a statement's place is where it was heard of, which may change)
+    if _actors_conflict(event, mention):
+        return False
+    if same and not near:
+        # Far apart, a report returns to the same event by naming its actor or by adding detail
+        # without giving a new date or place of its own.
+        shared = {id(e) for e, _ in event.actors()} & {id(e) for e, _ in mention.actors}
+        return bool(shared) or mention.time is None or mention.where is None
+    return True
+
+
+def _actors_conflict(event: Event, mention: SentenceEvent) -> bool:
+    old_roles = {id(e): r for e, r in event.actors()}
+    if any(
+        id(e) in old_roles and old_roles[id(e)] != r and {r, old_roles[id(e)]} & {"victim", "perpetrator"}
+        for e, r in mention.actors
+    ):
+        return True  # the victim of one killing is the killer in another
+    key = KEY_ROLES.get(mention.type)
+    if key is None:
+        return False
+    old = {id(e) for e, r in event.actors() if r == key}
+    new = {id(e) for e, r in mention.actors if r == key}
+    return bool(old and new and not old & new)
+
+
+# -- sentences that complete the event just reported -------------------------------------
+
+
+def _follow_up(
+    sent: Span, index: int, paragraph: tuple[int, int], entities: ArticleEntities, earlier: list[Event]
+) -> None:
+    """'The dead men were identified as X and Y', 'Among the dead was X', 'One of them, X, ...',
+    'the attacker was X', 'the new emir is X', 'investigators identified the body', 'One firefighter
+    was injured': facts about the event just reported, in a later sentence."""
+    event = earlier[-1]
+    leadership = next((e for e in reversed(earlier) if e.type == "leadership_change"), None)
+    for token in sent:
+        if token.lemma_ == "identify":
+            named = [
+                c
+                for p in token.children
+                if p.dep_ == "prep" and p.lower_ == "as"
+                for c in p.children
+                if c.dep_ == "pobj"
+            ]
+            described = [c for c in token.children if c.dep_ in ("dobj", "nsubjpass")]
+            role = _role_of_description(described, event)
+            for noun in named:
+                for entity in entities_of(noun, entities):
+                    _add_actor(event, entity, role)
+            if not named and any(c.lemma_ in ("body", "remains") for c in described) and event.type in tx.VIOLENT:
+                event.confirmed = True
+        elif token.lower_ == "among" and any(c.lower_ == "dead" or c.lemma_ == "victim" for c in token.children):
+            for noun in token.head.children:
+                if noun.dep_ in ("nsubj", "attr"):
+                    for entity in entities_of(noun, entities):
+                        _add_actor(event, entity, "victim")
+        elif token.lemma_ in tx.PERPETRATOR_NOUNS and token.dep_ == "nsubj" and token.head.lemma_ == "be":
+            for attr in token.head.children:
+                if attr.dep_ == "attr":
+                    for entity in entities_of(attr, entities):
+                        _add_actor(event, entity, "perpetrator")
+        elif (
+            token.lemma_ in tx.LEADER_NOUNS
+            and token.dep_ == "nsubj"
+            and token.head.lemma_ == "be"
+            and leadership is not None
+            and any(c.lower_ == "new" for c in token.children)
+        ):
+            for attr in token.head.children:  # "the new emir is Kazbek Nagoyev"
+                if attr.dep_ == "attr":
+                    for entity in entities_of(attr, entities):
+                        _add_actor(leadership, entity, "subject")
+        elif token.lower_ == "one" and token.dep_.startswith("nsubj") and any(c.lower_ == "of" for c in token.children):
+            for appos in token.children:
+                if appos.dep_ == "appos":
+                    for entity in entities_of(appos, entities):
+                        _add_actor(event, entity, _role_of_description([token], event))
+    own = any(m.sent_index == index for m in event.mentions)
+    if (
+        not own
+        and event.last.paragraph == paragraph
+        and index - event.last.sent_index == 1
+        and (event.type in tx.VIOLENT or event.type == "disaster")
+    ):
+        event.extra_casualties.extend(c for c in sentence_casualties(sent, entities) if c.kind == "injured")
+
+
+def _role_of_description(described: list[Token], event: Event) -> str:
+    for noun in described:
+        lemmas = {t.lemma_.lower() for t in noun.subtree}
+        if lemmas & tx.VICTIM_NOUNS:
+            return "victim"
+        if lemmas & tx.PERPETRATOR_NOUNS:
+            return "perpetrator"
+        if noun.lower_ in ("himself", "herself", "themselves"):
+            return "speaker"
+    agent, patient = tx.ROLE_SLOTS[event.type]
+    return patient if event.type in ("arrested", "sentenced", "killed") else agent
+
+
+def _add_actor(event: Event, entity: Entity, role: str) -> None:
+    if entity.kind != "place" and all(entity is not e for e, _ in event.actors()):
+        event.extra_actors.append((entity, role))
+
+
+def _record_pledge_affiliations(events: list[Event]) -> None:
+    """Whoever pledges allegiance to a group is affiliated with it."""
+    for event in events:
+        if event.type != "allegiance_pledge":
+            continue
+        found = event.actors()
+        targets = [e for e, role in found if role == "target"]
+        for entity, role in found:
+            if role == "subject" and targets and entity.kind == "person":
+                entity.attributes.setdefault("affiliation", targets[0].name)
+
+
+# -- output ------------------------------------------------------------------------------
+
+
+def location(event: Event, entities: ArticleEntities, dateline: Place | None) -> dict | None:
+    """The sharpest place the mentions give (a region sharpened to the one town its paragraph
+    names in it), else the dateline if the article is about that place, else the main place."""
+    where = sharpest([m.where for m in event.mentions if m.where])
+    if where is not None:
+        if where.place.precision in ("region", "country"):
+            for m in event.mentions:
+                sharper = refine_in_paragraph(where, m.paragraph, m.sent, entities)
+                if sharper is not where:
+                    where = sharper
+                    break
+        return place_dict(where.place, where.reported)
+    main = entities.main_place()
+    if dateline is not None and (main is None or main.place.admin1 == dateline.admin1):
+        return place_dict(dateline, dateline.name)
+    return place_dict(main.place, main.name) if main is not None else None
+
+
+def event_dict(
+    event: Event, mention_id: str, entities: ArticleEntities, dateline: Place | None, anchor: str | None
+) -> dict:
+    first = event.mentions[0]
+    time = event.time()
+    certainty_value = event.certainty()
+    out = {
+        "mention_id": mention_id,
+        "type": event.type,
+        "trigger": _trigger_text(first.main),
+        "sentence": first.sent.text.strip(),
+        "actors": [_actor_dict(entity, role) for entity, role in event.actors()],
+        "location": location(event, entities, dateline),
+        "time": time.as_dict(anchor) if time else None,
+        "casualties": merge_casualties([c for m in event.mentions for c in m.casualties] + event.extra_casualties),
+        "certainty": certainty_value,
+        "attributed_to": next((m.attribution for m in event.mentions if m.attribution), None),
+    }
+    if certainty_value == "denied":
+        out["negated"] = True
+    return out
+
+
+def _trigger_text(token: Token) -> str:
+    """The trigger word with what makes it an event: 'shot dead', 'opened fire', 'blew up'."""
+    extra = [
+        c
+        for c in token.children
+        if c.dep_ == "prt"
+        or (c.lower_ == "dead" and c.dep_ in ("acomp", "oprd", "advmod", "amod"))
+        or (c.lemma_ in ("fire", "allegiance", "loyalty", "oath", "guilty") and c.dep_ in ("dobj", "acomp", "oprd"))
+    ]
+    return " ".join(t.text for t in sorted([token, *extra], key=lambda t: t.i))
+
+
+def _actor_dict(entity: Entity, role: str) -> dict:
+    out = {"name": entity.name, "kind": entity.kind, "role": role, "variants": entity.variants}
+    if entity.attributes:
+        out["attributes"] = dict(entity.attributes)
+    return out

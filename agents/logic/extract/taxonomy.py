@@ -1,0 +1,370 @@
+"""The event taxonomy: types, the words that signal them, and the roles their arguments take.
+
+docs/taxonomy.md is the human-readable version of this module; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+EVENT_TYPES = (
+    "killed",
+    "arrested",
+    "attack",
+    "bombing",
+    "clash",
+    "allegiance_pledge",
+    "recruitment_call",
+    "leadership_change",
+    "sentenced",
+    "statement",
+    "disaster",
+    "election",
+    "business",
+    "other",
+)
+
+# Violent incidents: mentions of one incident with different words (an ambush in which soldiers
+# were killed, a shootout that left two dead) are merged, and the type is chosen by this
+# order among the words of the sentence that first reports it.
+VIOLENT = ("bombing", "attack", "killed", "clash")
+
+# Verb lemmas that signal an event on their own.
+VERB_TRIGGERS = {
+    "kill": "killed",
+    "murder": "killed",
+    "assassinate": "killed",
+    "neutralise": "killed",
+    "neutralize": "killed",
+    "eliminate": "killed",
+    "liquidate": "killed",
+    "die": "killed",
+    "behead": "killed",
+    "slay": "killed",
+    "detain": "arrested",
+    "arrest": "arrested",
+    "apprehend": "arrested",
+    "attack": "attack",
+    "ambush": "attack",
+    "storm": "attack",
+    "assault": "attack",
+    "explode": "bombing",
+    "detonate": "bombing",
+    "bomb": "bombing",
+    "clash": "clash",
+    "appoint": "leadership_change",
+    "succeed": "leadership_change",
+    "replace": "leadership_change",
+    "resign": "leadership_change",
+    "dismiss": "leadership_change",
+    "sack": "leadership_change",
+    "sentence": "sentenced",
+    "jail": "sentenced",
+    "imprison": "sentenced",
+    "convict": "sentenced",
+    "warn": "statement",
+    "vow": "statement",
+    "threaten": "statement",
+    "condemn": "statement",
+    "elect": "election",
+    "re-elect": "election",
+    "acquire": "business",
+    "buy": "business",
+    "merge": "business",
+    "abduct": "other",
+    "kidnap": "other",
+    "rally": "other",
+    "protest": "other",
+    "flood": "disaster",
+}
+
+# Noun lemmas that name an event.
+NOUN_TRIGGERS = {
+    "killing": "killed",
+    "murder": "killed",
+    "death": "killed",
+    "assassination": "killed",
+    "arrest": "arrested",
+    "detention": "arrested",
+    "attack": "attack",
+    "ambush": "attack",
+    "assault": "attack",
+    "shooting": "attack",
+    "bombing": "bombing",
+    "blast": "bombing",
+    "explosion": "bombing",
+    "clash": "clash",
+    "gunfight": "clash",
+    "shootout": "clash",
+    "firefight": "clash",
+    "fighting": "clash",
+    "allegiance": "allegiance_pledge",
+    "bay'ah": "allegiance_pledge",
+    "bayat": "allegiance_pledge",
+    "oath": "allegiance_pledge",
+    "appointment": "leadership_change",
+    "resignation": "leadership_change",
+    "earthquake": "disaster",
+    "quake": "disaster",
+    "flood": "disaster",
+    "flooding": "disaster",
+    "landslide": "disaster",
+    "mudslide": "disaster",
+    "avalanche": "disaster",
+    "wildfire": "disaster",
+    "blaze": "disaster",
+    "typhoon": "disaster",
+    "hurricane": "disaster",
+    "cyclone": "disaster",
+    "tornado": "disaster",
+    "tsunami": "disaster",
+    "drought": "disaster",
+    "eruption": "disaster",
+    "storm": "disaster",
+    "fire": "disaster",
+    "election": "election",
+    "vote": "election",
+    "referendum": "election",
+    "acquisition": "business",
+    "merger": "business",
+    "takeover": "business",
+    "deal": "business",
+    "layoff": "business",
+    "bankruptcy": "business",
+    "ipo": "business",
+    "abduction": "other",
+    "kidnapping": "other",
+    "protest": "other",
+    "rally": "other",
+    "demonstration": "other",
+}
+
+# Nouns that name a role in the event rather than the event; they are triggers only in the
+# compounds given ("suicide bomber", "air strike", "recruitment video").
+COMPOUND_TRIGGERS = {
+    ("suicide", "bomber"): "bombing",
+    ("gun", "battle"): "clash",
+    ("bomb", "attack"): "bombing",
+    ("recruitment", "video"): "recruitment_call",
+    ("job", "cut"): "business",
+    ("recruiting", "video"): "recruitment_call",
+}
+
+ALLEGIANCE_NOUNS = frozenset({"allegiance", "loyalty", "oath", "bay'ah", "bayat", "bayah"})
+JOIN_LEMMAS = frozenset({"join", "fight", "travel", "wage", "go"})
+EXPLOSIVE_NOUNS = frozenset({"bomb", "device", "explosive", "ied", "mine", "grenade", "shell"})
+LEADER_NOUNS = frozenset(
+    {
+        "leader",
+        "head",
+        "emir",
+        "amir",
+        "mayor",
+        "commander",
+        "chief",
+        "president",
+        "governor",
+        "minister",
+        "director",
+        "chairman",
+        "successor",
+        "deputy",
+    }
+)
+# "fire" is a disaster unless it is gunfire.
+GUNFIRE_HEADS = frozenset({"open", "exchange", "return", "come", "draw", "trade"})
+
+# Words that record a casualty without naming an event of their own.
+KILLED_WORDS = frozenset({"kill", "die", "dead", "death", "murder", "killing", "slay"})
+INJURED_WORDS = frozenset({"wound", "injure", "hurt", "injured", "wounded"})
+ARRESTED_WORDS = frozenset({"detain", "arrest", "apprehend"})
+
+# A verb over the trigger that says the event did not (yet) happen.
+IRREALIS_HEADS = frozenset({"plan", "plot", "prepare", "intend", "try", "attempt"})
+# "found guilty of murder": the noun is a charge, not a new event.
+CHARGE_HEADS = frozenset({"guilty", "charge", "accuse", "convict", "indict"})
+
+# Certainty cues, strongest reading first when merged: see docs/taxonomy.md.
+CERTAINTY_RANK = {"denied": 4, "confirmed": 3, "claimed": 2, "reported": 1, "alleged": 0}
+DENY_LEMMAS = frozenset({"deny", "refute", "dismiss", "reject"})
+FALSE_WORDS = frozenset({"false", "untrue", "baseless", "groundless", "fake", "unfounded"})
+CLAIM_LEMMAS = frozenset({"claim"})
+CONFIRM_LEMMAS = frozenset({"confirm"})
+ALLEGE_LEMMAS = frozenset({"believe", "think", "suspect", "allege", "presume", "want", "accuse", "charge"})
+ALLEGE_ADVERBS = frozenset({"allegedly", "purportedly", "presumably", "supposedly", "possibly", "probably"})
+REPORT_ADVERBS = frozenset({"reportedly"})
+REPORTING_LEMMAS = frozenset(
+    {
+        "say",
+        "tell",
+        "report",
+        "announce",
+        "state",
+        "add",
+        "write",
+        "claim",
+        "confirm",
+        "deny",
+        "quote",
+        "cite",
+        "inform",
+        "declare",
+        "note",
+        "warn",
+    }
+)
+
+# Role of an argument by event type: (agent: who did it, patient: to whom it was done).
+ROLE_SLOTS = {
+    "killed": ("perpetrator", "victim"),
+    "arrested": ("authority", "subject"),
+    "attack": ("perpetrator", "target"),
+    "bombing": ("perpetrator", "target"),
+    "clash": ("perpetrator", "perpetrator"),
+    "allegiance_pledge": ("subject", "target"),
+    "recruitment_call": ("speaker", "target"),
+    "leadership_change": ("authority", "subject"),
+    "sentenced": ("authority", "subject"),
+    "statement": ("speaker", "target"),
+    "disaster": ("other", "victim"),
+    "election": ("subject", "subject"),
+    "business": ("subject", "target"),
+    "other": ("perpetrator", "victim"),
+}
+# Verbs whose grammatical subject undergoes the event ("X died") or takes the post ("X succeeded Y").
+SUBJECT_IS_PATIENT = frozenset({"die", "explode", "resign", "step", "flood"})
+SUCCESSION_LEMMAS = frozenset({"succeed", "replace"})
+GATHERING_LEMMAS = frozenset({"rally", "protest", "demonstration"})
+# Noun triggers whose possessor undergoes the event ("Kebekov's death", "his arrest").
+POSSESSOR_IS_PATIENT = frozenset({"killed", "arrested", "sentenced", "leadership_change", "other"})
+
+# Nouns for the people an "identified as" sentence names: victims, perpetrators, or whoever
+# the event's main actor is.
+VICTIM_NOUNS = frozenset({"dead", "body", "victim", "casualty", "deceased"})
+PERPETRATOR_NOUNS = frozenset({"attacker", "bomber", "gunman", "assailant", "killer", "perpetrator", "shooter"})
+PERSON_NOUNS = frozenset(
+    {
+        "man",
+        "woman",
+        "speaker",
+        "suspect",
+        "militant",
+        "person",
+        "one",
+        "student",
+        "resident",
+        "native",
+        "teenager",
+        "girl",
+        "boy",
+    }
+)
+# Collective nouns whose 'of' phrase names the group acting ("the Ingush sector of the Caucasus Emirate").
+COLLECTIVE_NOUNS = frozenset(
+    {"sector", "cell", "wing", "branch", "unit", "faction", "member", "fighter", "militant", "supporter", "follower"}
+)
+# Types whose event is itself a communication: the day it was published is the day it happened.
+COMMUNICATION_TYPES = frozenset({"statement", "recruitment_call", "allegiance_pledge", "business"})
+# Nouns for the medium of a report ("in a statement released on Wednesday").
+REPORT_NOUNS = frozenset({"statement", "video", "recording", "report", "interview", "message", "post", "address"})
+
+
+def trigger_type(token: Token) -> str | None:
+    """The event type a token names, or None. Cheap: dictionary lookups and a glance at children."""
+    lemma = token.lemma_.lower()
+    if token.pos_ == "VERB":
+        return _verb_trigger(token, lemma)
+    if token.pos_ in ("NOUN", "PROPN") and not token.ent_type_:
+        compound = next((c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "amod")), None)
+        if compound and (compound, lemma) in COMPOUND_TRIGGERS:
+            return COMPOUND_TRIGGERS[(compound, lemma)]
+        if lemma == "fire" and _is_gunfire(token):
+            exchanged = token.head.lemma_ in ("exchange", "return") or token.head.lower_ == "of" or compound == "return"
+            return "clash" if exchanged else None
+        if lemma == "allegiance" or lemma == "oath":
+            return None if token.head.pos_ == "VERB" and token.head.lemma_ in PLEDGE_VERBS else NOUN_TRIGGERS[lemma]
+        if token.dep_ == "compound" and lemma not in ("murder", "killing"):
+            return None  # "assault rifles", "election commission": a modifier, not an event
+        if lemma == "fighting" and not (any(c.lower_ == "the" for c in token.children) or token.dep_ == "pobj"):
+            return None  # "a militant fighting with IS" is a participle the tagger took for a noun
+        return NOUN_TRIGGERS.get(lemma)
+    return None
+
+
+PLEDGE_VERBS = frozenset({"pledge", "swear", "take", "give", "renew", "declare"})
+_BOUGHT_THINGS = frozenset({"stake", "share", "company", "firm", "business", "unit", "operator", "maker", "bank"})
+
+
+def _is_gunfire(token: Token) -> bool:
+    """'opened fire', 'exchange of fire', 'return fire' as opposed to a blaze."""
+    if token.head.lemma_ in GUNFIRE_HEADS or token.head.lower_ in ("of", "on"):
+        return True
+    return any(c.lemma_ in GUNFIRE_HEADS or (c.dep_ == "prep" and c.lower_ in ("on", "at")) for c in token.children)
+
+
+def _verb_trigger(token: Token, lemma: str) -> str | None:
+    children = list(token.children)
+    if lemma == "shoot":
+        following = token.doc[token.i + 1 : token.i + 4]
+        return "killed" if any(t.lower_ == "dead" for t in [*children, *following]) else "attack"
+    if lemma == "open" and any(c.lemma_ == "fire" and c.dep_ == "dobj" for c in children):
+        return "attack"
+    if lemma == "fire" and any(c.dep_ == "prep" and c.lower_ in ("on", "at") for c in children):
+        return "attack"
+    if lemma == "exchange" and any(c.lemma_ == "fire" for c in children):
+        return "clash"
+    if lemma == "blow" and any(c.dep_ == "prt" and c.lower_ == "up" for c in children):
+        return "bombing"
+    if (
+        lemma == "go"
+        and any(c.dep_ == "prt" and c.lower_ == "off" for c in children)
+        and any(c.dep_ == "nsubj" and c.lemma_.lower() in EXPLOSIVE_NOUNS for c in children)
+    ):
+        return "bombing"
+    if lemma in PLEDGE_VERBS and any(
+        c.lemma_.lower() in ALLEGIANCE_NOUNS for c in token.subtree if c.head.i == token.i or c.head.head.i == token.i
+    ):
+        return "allegiance_pledge"
+    if (
+        lemma == "call"
+        and any(c.dep_ in ("prep", "prt") and c.lower_ in ("on", "upon") for c in children)
+        and _asks_to_join(token)
+    ):
+        return "recruitment_call"
+    if lemma in ("urge", "appeal", "encourage", "exhort", "incite", "invite") and _asks_to_join(token):
+        return "recruitment_call"
+    if lemma == "name" and _names_to_post(token):
+        return "leadership_change"
+    if lemma == "become" and any(c.dep_ == "attr" and c.lemma_ in LEADER_NOUNS for c in children):
+        return "leadership_change"
+    if lemma in ("choose", "elect", "select") and any(
+        c.dep_ in ("dobj", "oprd") and c.lemma_ in LEADER_NOUNS for c in children
+    ):
+        return "leadership_change"  # "militants have chosen a new leader" (not a public election)
+    if lemma == "step" and any(c.dep_ == "prt" and c.lower_ == "down" for c in children):
+        return "leadership_change"
+    if lemma == "find" and any(c.lower_ == "guilty" for c in children):
+        return "sentenced"
+    if lemma == "find" and any(c.lower_ == "dead" for c in children):
+        return "killed"
+    if lemma == "cut" and any(c.dep_ == "dobj" and c.lemma_ in ("job", "jobs", "workforce") for c in children):
+        return "business"
+    if lemma == "lay" and any(c.dep_ == "prt" and c.lower_ == "off" for c in children):
+        return "business"
+    if lemma == "buy" and not any(
+        c.dep_ == "dobj" and (c.pos_ == "PROPN" or c.lemma_ in _BOUGHT_THINGS) for c in children
+    ):
+        return None
+    return VERB_TRIGGERS.get(lemma)
+
+
+def _asks_to_join(token: Token) -> bool:
+    return any(t.dep_ in ("xcomp", "advcl", "ccomp") and t.lemma_ in JOIN_LEMMAS for t in token.subtree)
+
+
+def _names_to_post(token: Token) -> bool:
+    """'named X (as) its new leader' as opposed to 'a man named X'."""
+    for t in token.subtree:
+        if t.lemma_ in LEADER_NOUNS and t.dep_ in ("pobj", "oprd", "attr", "dobj", "appos") and t.i > token.i:
+            return token.dep_ not in ("acl", "amod")
+    return False

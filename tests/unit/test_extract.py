@@ -1,0 +1,604 @@
+"""Rules of the extract stage, one behaviour per test, on short hand-written texts."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+
+from agents.logic.extract import extract_article, load_nlp
+from agents.logic.extract.gazetteer import Context, fold_key, gazetteer
+from agents.logic.extract.timex import find_times
+from streams.settings import settings
+
+ANCHOR = "2014-04-27T10:00:00Z"  # a Sunday
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    return load_nlp(settings.spacy_model)
+
+
+def article(body: str, published_at: str | None = ANCHOR, dateline: str | None = None, **extra) -> dict:
+    return {
+        "schema_version": 1,
+        "article_id": "t1",
+        "source": "Test Wire",
+        "url": None,
+        "title": None,
+        "byline": None,
+        "dateline": {"place": dateline, "text": f"{dateline} -"} if dateline else None,
+        "published_at": published_at,
+        "published_at_source": "html" if published_at else "received",
+        "received_at": extra.pop("received_at", "2014-04-27T10:05:00Z"),
+        "language": extra.pop("language", "en"),
+        "body": body,
+        "fingerprint": hashlib.sha256(body.encode()).hexdigest(),
+    }
+
+
+def entity(out: dict, name: str) -> dict:
+    return next(e for e in out["entities"] if e["name"] == name)
+
+
+def only_event(out: dict, kind: str) -> dict:
+    found = [e for e in out["events"] if e["type"] == kind]
+    assert len(found) == 1, out["events"]
+    return found[0]
+
+
+def roles(event: dict) -> dict[str, str]:
+    return {a["name"]: a["role"] for a in event["actors"]}
+
+
+# -- gazetteer ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "variant, canonical",
+    [
+        ("Daghestan", "Dagestan"),
+        ("Dagestan", "Dagestan"),
+        ("Hasavyurt", "Khasavyurt"),
+        ("Khasavyurt", "Khasavyurt"),
+        ("Chechen Republic", "Chechnya"),
+        ("Chechnya", "Chechnya"),
+        ("Kabardino-Balkaria", "Kabardino-Balkaria"),
+        ("Nalchik", "Nalchik"),
+        ("Nal'chik", "Nalchik"),
+        ("Grozny", "Grozny"),
+    ],
+)
+def test_gazetteer_resolves_transliteration_variants(variant, canonical):
+    assert gazetteer().resolve(variant).name == canonical
+
+
+def test_folded_keys_ignore_transliteration_choices():
+    assert fold_key("Daghestan") == fold_key("Dagestan")
+    assert fold_key("Hasavyurt") == fold_key("Khasavyurt")
+    assert fold_key("Kabardino-Balkariya") == fold_key("Kabardino-Balkaria")
+
+
+def test_regions_are_places_of_region_precision_at_their_towns_mean():
+    dagestan = gazetteer().resolve("Dagestan")
+    assert (dagestan.precision, dagestan.country_code, dagestan.admin1) == ("region", "RU", "Dagestan")
+    assert 41 < dagestan.lat < 45 and 45 < dagestan.lon < 49
+
+
+def test_towns_carry_their_region_and_country():
+    town = gazetteer().resolve("Khasavyurt")
+    assert (town.precision, town.admin1, town.country_code) == ("town", "Dagestan", "RU")
+    assert town.geonameid is not None
+
+
+def test_districts_from_an_adjective_and_from_geonames_admin2():
+    context = Context({"RU"}, {"Dagestan"})
+    kizlyarsky = gazetteer().resolve("Kizlyarsky district", context)
+    assert (kizlyarsky.precision, kizlyarsky.admin1) == ("district", "Dagestan")
+    tsumada = gazetteer().resolve("Tsumadinsky district", context)
+    assert (tsumada.precision, tsumada.name) == ("district", "Tsumadinskiy Rayon")
+    # A district adjective shared by dozens of regions is not guessed outside the article's region.
+    assert gazetteer().resolve("Kirovsky district", context) is None
+
+
+def test_homonyms_prefer_the_article_region_then_population():
+    assert gazetteer().resolve("Kizlyar").admin1 == "Dagestan"
+    assert gazetteer().resolve("Derbent", Context({"RU"}, {"Dagestan"})).country_code == "RU"
+    assert gazetteer().resolve("Moscow").country_code == "RU"
+    assert gazetteer().resolve("Georgia").precision == "country"
+    assert gazetteer().resolve("Georgia", Context({"US"}, {"California"})).precision == "country"
+    assert gazetteer().resolve("UK").country_code == "GB"
+
+
+def test_a_region_named_after_its_capital_means_the_town():
+    assert gazetteer().resolve("Moscow").precision == "town"
+    assert gazetteer().resolve("Moscow region").precision == "region"
+
+
+def test_north_caucasus_covers_its_republics():
+    north_caucasus = gazetteer().resolve("North Caucasus")
+    assert north_caucasus.contains(gazetteer().resolve("Ingushetia"))
+    assert north_caucasus.contains(gazetteer().resolve("Nalchik"))
+    assert not north_caucasus.contains(gazetteer().resolve("Moscow"))
+
+
+# -- time --------------------------------------------------------------------------------
+
+PUBLISHED = date(2014, 4, 27)  # Sunday
+
+
+@pytest.mark.parametrize(
+    "text, start, end, precision",
+    [
+        ("killed on April 20", "2014-04-20", "2014-04-20", "day"),
+        ("on April 20, 2013", "2013-04-20", "2013-04-20", "day"),
+        ("on 20 April", "2014-04-20", "2014-04-20", "day"),
+        ("in March", "2014-03-01", "2014-03-31", "month"),
+        ("since August 2013", "2013-08-01", "2014-04-27", "range"),
+        ("this month", "2014-04-01", "2014-04-30", "month"),
+        ("last month", "2014-03-01", "2014-03-31", "month"),
+        ("in 2013-14", "2013-01-01", "2014-12-31", "range"),
+        ("last Tuesday", "2014-04-22", "2014-04-22", "day"),
+        ("yesterday", "2014-04-26", "2014-04-26", "day"),
+        ("on Sunday", "2014-04-27", "2014-04-27", "day"),
+        ("on Friday", "2014-04-25", "2014-04-25", "day"),
+        ("earlier this year", "2014-01-01", "2014-04-26", "range"),
+        ("in March last year", "2013-03-01", "2013-03-31", "month"),
+        ("last week", "2014-04-14", "2014-04-20", "range"),
+        ("two days ago", "2014-04-25", "2014-04-25", "day"),
+        ("in 2011", "2011-01-01", "2011-12-31", "year"),
+        ("on the night of April 2", "2014-04-02", "2014-04-02", "day"),
+    ],
+)
+def test_date_expressions_resolve_against_publication(text, start, end, precision):
+    found = find_times(f"Militants were detained {text}.", PUBLISHED)
+    assert len(found) == 1, found
+    assert (found[0].start.isoformat(), found[0].end.isoformat(), found[0].precision) == (start, end, precision)
+    assert found[0].text in text
+
+
+def test_a_yearless_date_after_publication_is_last_years():
+    found = find_times("The video was released on December 28.", date(2015, 1, 5))
+    assert found[0].start == date(2014, 12, 28)
+    assert find_times("He was killed on April 20.", PUBLISHED)[0].start == date(2014, 4, 20)
+    assert find_times("In March, he left.", date(2015, 1, 12))[0].start == date(2014, 3, 1)
+
+
+def test_ages_durations_and_counts_are_not_dates():
+    text = "Magomed Gasanov, 30, faces 15 years in prison; 20-year-old Ali and 1,700 fighters, aged 19 and 25."
+    assert find_times(text, PUBLISHED) == []
+
+
+# -- entities ----------------------------------------------------------------------------
+
+
+def test_surname_and_abbreviation_refer_back_to_the_full_name(nlp):
+    out = extract_article(
+        article(
+            "Security forces killed Arsanali Kambulatov in Khasavyurt on Sunday, the National Antiterrorism "
+            "Committee (NAK) said. Kambulatov had been on the wanted list since 2012, the NAK said."
+        ),
+        nlp,
+    )
+    person = entity(out, "Arsanali Kambulatov")
+    assert person["kind"] == "person" and "Kambulatov" in person["variants"] and person["mentions"] == 2
+    committee = entity(out, "National Antiterrorism Committee")
+    assert committee["kind"] == "organisation" and "NAK" in committee["variants"] and committee["mentions"] == 3
+    assert not any(e["name"] in ("Kambulatov", "NAK") for e in out["entities"])
+
+
+def test_aliases_and_noms_de_guerre_are_variants(nlp):
+    out = extract_article(
+        article(
+            "Police named the man as Aliaskhab Kebekov, also known as Ali Abu Muhammad. Another militant, "
+            "Astemir Gedgafov, whose nom de guerre is Abu Dzhihad, escaped."
+        ),
+        nlp,
+    )
+    assert "Ali Abu Muhammad" in entity(out, "Aliaskhab Kebekov")["variants"]
+    assert "Abu Dzhihad" in entity(out, "Astemir Gedgafov")["variants"]
+
+
+def test_village_of_x_is_a_place_and_an_age_is_not_a_date(nlp):
+    out = extract_article(
+        article("Residents of the village of Sagopshi said Magomed Gasanov, 30, was detained there on Monday."), nlp
+    )
+    sagopshi = entity(out, "Sagopshi")
+    assert sagopshi["kind"] == "place" and sagopshi["place"]["admin1"] == "Ingushetia"
+    assert entity(out, "Magomed Gasanov")["attributes"]["age"] == 30
+    event = only_event(out, "arrested")
+    assert event["time"]["start"] == "2014-04-21" and "30" not in event["time"]["text"]
+
+
+def test_sky_district_is_a_place_not_a_person(nlp):
+    out = extract_article(article("Two militants were killed in Kizlyarsky district of Dagestan on Sunday."), nlp)
+    district = entity(out, "Kizlyarsky district")
+    assert district["kind"] == "place"
+    assert (district["place"]["precision"], district["place"]["admin1"]) == ("district", "Dagestan")
+
+
+def test_known_armed_groups_are_groups_whatever_the_model_says(nlp):
+    out = extract_article(
+        article(
+            "Militants of the Caucasus Emirate and fighters of the Islamic State group clashed. IS later "
+            "said Vilayat Kavkaz would grow."
+        ),
+        nlp,
+    )
+    assert entity(out, "Caucasus Emirate")["kind"] == "group"
+    islamic_state = entity(out, "Islamic State")
+    assert islamic_state["kind"] == "group" and "IS" in islamic_state["variants"]
+    assert entity(out, "Vilayat Kavkaz")["kind"] == "group"
+
+
+def test_titles_are_stripped_from_names_and_kept_as_attributes(nlp):
+    out = extract_article(
+        article(
+            "Arsanali Kambulatov, the leader of the Khasavyurt sector of the Caucasus Emirate, was killed. "
+            "Islamic State leader Abu Bakr al-Baghdadi did not comment."
+        ),
+        nlp,
+    )
+    kambulatov = entity(out, "Arsanali Kambulatov")["attributes"]
+    assert kambulatov["title"] == "leader of the Khasavyurt sector of the Caucasus Emirate"
+    assert kambulatov["affiliation"] == "Caucasus Emirate"
+    baghdadi = entity(out, "Abu Bakr al-Baghdadi")["attributes"]
+    assert baghdadi["affiliation"] == "Islamic State"
+
+
+def test_place_spellings_share_one_entity(nlp):
+    out = extract_article(
+        article("The head of the Chechen Republic spoke in Grozny. Police in Chechnya later detained two men."), nlp
+    )
+    chechnya = [e for e in out["entities"] if e.get("place", {}).get("canonical") == "Chechnya"]
+    assert len(chechnya) == 1 and {"Chechen Republic", "Chechnya"} <= set(chechnya[0]["variants"])
+
+
+def test_places_get_gazetteer_entries(nlp):
+    out = extract_article(article("Police detained a man in Hasavyurt on Monday."), nlp)
+    place = entity(out, "Hasavyurt")["place"]
+    assert place["canonical"] == "Khasavyurt" and place["reported"] == "Hasavyurt"
+    assert (place["country_code"], place["precision"]) == ("RU", "town") and place["lat"] is not None
+
+
+# -- events: types and roles -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, kind",
+    [
+        ("Police shot dead Ruslan Aliyev in Nalchik on Monday.", "killed"),
+        ("Security forces neutralised Ruslan Aliyev in Nalchik on Monday.", "killed"),
+        ("Ruslan Aliyev died in Nalchik on Monday.", "killed"),
+        ("Police apprehended Ruslan Aliyev in Nalchik on Monday.", "arrested"),
+        ("A suicide bomber blew himself up in Nalchik on Monday.", "bombing"),
+        ("A blast destroyed a police post in Nalchik on Monday.", "bombing"),
+        ("Police and militants exchanged fire in Nalchik on Monday.", "clash"),
+        ("A gunfight broke out in Nalchik on Monday.", "clash"),
+        ("Gunmen ambushed a police patrol in Nalchik on Monday.", "attack"),
+        ("Ruslan Aliyev swore allegiance to Islamic State leader Abu Bakr al-Baghdadi on Monday.", "allegiance_pledge"),
+        ("In a video, Ruslan Aliyev called on Muslims to join the Islamic State group on Monday.", "recruitment_call"),
+        ("The Caucasus Emirate named Ruslan Aliyev as its new leader on Monday.", "leadership_change"),
+        ("A court in Nalchik sentenced Ruslan Aliyev to 12 years in prison on Monday.", "sentenced"),
+        ("An earthquake struck Nalchik on Monday.", "disaster"),
+        ("Voters in Nalchik elected Ruslan Aliyev as mayor on Monday.", "election"),
+        ("Norvex Energy agreed to acquire Baltgrid on Monday.", "business"),
+        ("Armed men abducted Ruslan Aliyev in Nalchik on Monday.", "other"),
+        ("Ramzan Kadyrov warned on Monday that militants would be punished.", "statement"),
+    ],
+)
+def test_trigger_words_give_the_event_type(nlp, sentence, kind):
+    out = extract_article(article(sentence), nlp)
+    assert [e["type"] for e in out["events"]] == [kind]
+
+
+def test_passive_subject_is_the_victim_and_by_agent_the_authority(nlp):
+    out = extract_article(
+        article("Aslan Byutukayev was killed by the Federal Security Service in Chechnya on Sunday."), nlp
+    )
+    assert roles(only_event(out, "killed")) == {"Aslan Byutukayev": "victim", "Federal Security Service": "authority"}
+
+
+def test_arrest_subject_and_pledge_subject_and_target(nlp):
+    out = extract_article(article("Police detained Ruslan Aliyev in Nalchik on Monday."), nlp)
+    arrest = only_event(out, "arrested")
+    assert roles(arrest) == {"Ruslan Aliyev": "subject"}
+    pledge = only_event(
+        extract_article(
+            article("Astemir Gedgafov pledged allegiance to Abu Bakr al-Baghdadi in a video posted on Saturday."), nlp
+        ),
+        "allegiance_pledge",
+    )
+    assert roles(pledge) == {"Astemir Gedgafov": "subject", "Abu Bakr al-Baghdadi": "target"}
+
+
+def test_pledge_gives_the_pledger_an_affiliation(nlp):
+    out = extract_article(article("Astemir Gedgafov pledged allegiance to the Islamic State group on Saturday."), nlp)
+    assert entity(out, "Astemir Gedgafov")["attributes"]["affiliation"] == "Islamic State"
+
+
+def test_succession_roles(nlp):
+    out = extract_article(
+        article(
+            "Ramzan Kadyrov on Monday appointed Aslambek Tsakayev as mayor of Grozny, replacing Said-Ali Bisultanov."
+        ),
+        nlp,
+    )
+    event = only_event(out, "leadership_change")
+    assert roles(event) == {
+        "Ramzan Kadyrov": "authority",
+        "Aslambek Tsakayev": "subject",
+        "Said-Ali Bisultanov": "other",
+    }
+
+
+def test_actors_carry_the_article_name_and_variants(nlp):
+    out = extract_article(
+        article(
+            "Arsanali Kambulatov, 35, was detained in Khasavyurt on Monday. Police said Kambulatov was later killed."
+        ),
+        nlp,
+    )
+    killed = only_event(out, "killed")
+    actor = killed["actors"][0]
+    assert actor["name"] == "Arsanali Kambulatov" and "Kambulatov" in actor["variants"]
+    assert actor["attributes"]["age"] == 35
+
+
+# -- events: casualties, certainty, attribution, place and time --------------------------
+
+
+def test_casualty_counts(nlp):
+    out = extract_article(
+        article("Three militants were killed and two police officers were wounded in a gunfight in Nalchik on Monday."),
+        nlp,
+    )
+    assert only_event(out, "killed")["casualties"] == {"killed": 3, "injured": 2}
+    out = extract_article(
+        article(
+            "A suicide bomber blew himself up in Nazran on Monday, killing two police officers and wounding five "
+            "other people. Eleven militants were also killed in the fighting."
+        ),
+        nlp,
+    )
+    assert only_event(out, "bombing")["casualties"] == {"killed": 13, "injured": 5}
+    out = extract_article(article("Police detained three men in Sagopshi on Monday."), nlp)
+    assert only_event(out, "arrested")["casualties"] == {"arrested": 3}
+
+
+def test_named_victims_count_and_subsets_do_not_add(nlp):
+    out = extract_article(
+        article(
+            "Security forces killed Aliaskhab Kebekov and four other militants in Dagestan on Sunday. "
+            "All five were killed in a gunfight."
+        ),
+        nlp,
+    )
+    assert only_event(out, "killed")["casualties"] == {"killed": 5}
+    out = extract_article(
+        article(
+            "At least four people were killed when a car bomb exploded in Makhachkala on Tuesday. "
+            "Two of the dead were police officers."
+        ),
+        nlp,
+    )
+    assert only_event(out, "bombing")["casualties"] == {"killed": 4}
+
+
+@pytest.mark.parametrize(
+    "body, certainty, negated",
+    [
+        ("The NAK confirmed that Aliaskhab Kebekov was killed in Dagestan on Sunday.", "confirmed", False),
+        (
+            "Aliaskhab Kebekov was killed in Dagestan on Sunday. Investigators have identified the body of Kebekov.",
+            "confirmed",
+            False,
+        ),
+        ("Aliaskhab Kebekov was reportedly killed in Dagestan on Sunday.", "reported", False),
+        ("According to Kavkaz Uzel, Aliaskhab Kebekov was killed in Dagestan on Sunday.", "reported", False),
+        ("Aliaskhab Kebekov is believed to have been killed in Dagestan on Sunday.", "alleged", False),
+        ("Aliaskhab Kebekov was allegedly killed in Dagestan on Sunday.", "alleged", False),
+        (
+            "The Islamic State group claimed responsibility for an attack on police in Derbent on Sunday.",
+            "claimed",
+            False,
+        ),
+        ("Police denied reports that Aliaskhab Kebekov had been killed in Dagestan.", "denied", True),
+        (
+            "Aliaskhab Kebekov was killed in Dagestan on Sunday, websites said. Reports of his death were false, "
+            "police said.",
+            "denied",
+            True,
+        ),
+    ],
+)
+def test_certainty(nlp, body, certainty, negated):
+    event = extract_article(article(body), nlp)["events"][0]
+    assert event["certainty"] == certainty
+    assert event.get("negated", False) is negated
+
+
+def test_an_unclaimed_attack_is_not_claimed(nlp):
+    out = extract_article(
+        article(
+            "A bomb exploded in Nazran on Monday, officials said. No group has claimed responsibility for the bombing."
+        ),
+        nlp,
+    )
+    assert only_event(out, "bombing")["certainty"] == "reported"
+
+
+@pytest.mark.parametrize(
+    "body, source",
+    [
+        ("Security forces killed Aliaskhab Kebekov in Dagestan on Sunday, the NAK said.", "the NAK"),
+        (
+            "Aliaskhab Kebekov was killed in Dagestan on Sunday, an unnamed official told Interfax.",
+            "an unnamed official told Interfax",
+        ),
+        ("Aliaskhab Kebekov was killed in Dagestan on Sunday, according to Kavkaz Uzel.", "Kavkaz Uzel"),
+    ],
+)
+def test_attribution(nlp, body, source):
+    event = only_event(extract_article(article(body), nlp), "killed")
+    assert event["attributed_to"] == source
+    assert all(
+        a["name"] not in ("Interfax", "Kavkaz Uzel", "National Antiterrorism Committee") for a in event["actors"]
+    )
+
+
+def test_location_is_the_nearest_place_and_the_most_specific(nlp):
+    out = extract_article(article("Two women from Chechnya were detained at a Moscow airport on Friday."), nlp)
+    assert only_event(out, "arrested")["location"]["canonical"] == "Moscow"
+    out = extract_article(
+        article(
+            "Security forces killed two militants in Dagestan on Sunday.\n\nThe men were surrounded in a house in "
+            "the village of Karamakhi in Buynaksky district. Both were killed in the gunfight."
+        ),
+        nlp,
+    )
+    assert only_event(out, "killed")["location"]["canonical"] == "Karamakhi"
+
+
+def test_location_falls_back_to_the_dateline_then_the_main_place(nlp):
+    out = extract_article(article("Police detained two suspected militants on Sunday.", dateline="NALCHIK"), nlp)
+    assert only_event(out, "arrested")["location"]["canonical"] == "Nalchik"
+    out = extract_article(
+        article(
+            "Residents of Khasavyurt were calm on Monday. Police detained two suspected militants on Sunday. "
+            "Officials in Khasavyurt said more arrests would follow."
+        ),
+        nlp,
+    )
+    assert only_event(out, "arrested")["location"]["canonical"] == "Khasavyurt"
+
+
+def test_event_time_is_the_nearest_date_but_not_the_day_it_was_said(nlp):
+    out = extract_article(
+        article("Security forces killed two militants in Nalchik on Friday, the NAK said on Sunday."), nlp
+    )
+    event = only_event(out, "killed")
+    assert (event["time"]["start"], event["time"]["text"], event["time"]["anchor"]) == (
+        "2014-04-25",
+        "on Friday",
+        ANCHOR,
+    )
+    out = extract_article(article("Security forces killed two militants in Nalchik, the NAK said on Sunday."), nlp)
+    assert only_event(out, "killed")["time"] is None
+
+
+def test_time_uses_received_at_when_publication_is_unknown(nlp):
+    out = extract_article(
+        article(
+            "Police in Nalchik yesterday detained a 27-year-old man.",
+            published_at=None,
+            received_at="2016-08-30T10:00:00Z",
+        ),
+        nlp,
+    )
+    assert only_event(out, "arrested")["time"]["start"] == "2016-08-29"
+
+
+# -- events: one mention per event -------------------------------------------------------
+
+
+def test_repeated_mentions_of_one_event_merge(nlp):
+    out = extract_article(
+        article(
+            "Security forces killed Aliaskhab Kebekov in Dagestan on Sunday.\n\nThe militants opened fire when "
+            "officers surrounded the house.\n\nKebekov's death was confirmed by the NAK."
+        ),
+        nlp,
+    )
+    assert [e["type"] for e in out["events"]] == ["killed"]
+    assert out["events"][0]["certainty"] == "confirmed"
+
+
+def test_different_victims_dates_or_places_stay_apart(nlp):
+    out = extract_article(
+        article(
+            "Gunmen shot dead Abdulla Khalidov in Kurush on Friday.\n\nOn April 1, unknown assailants killed "
+            "Magomed Saidov in Makhachkala."
+        ),
+        nlp,
+    )
+    assert [roles(e) for e in out["events"]] == [{"Abdulla Khalidov": "victim"}, {"Magomed Saidov": "victim"}]
+
+
+def test_the_first_sentence_of_an_incident_gives_its_type(nlp):
+    ambush = extract_article(article("Three soldiers were killed when militants ambushed a convoy near Bamut."), nlp)
+    assert [e["type"] for e in ambush["events"]] == ["attack"]
+    shootout = extract_article(article("Two militants were killed in a shootout with police in Hasavyurt."), nlp)
+    assert [e["type"] for e in shootout["events"]] == ["killed"]
+
+
+def test_plans_charges_conditions_and_generic_plurals_are_not_events(nlp):
+    for body in (
+        "Police detained three men suspected of planning a terrorist attack.",
+        "The court found him guilty of murder and sentenced him to 19 years on Monday.",
+        "Both men face 15 years in prison if convicted.",
+        "Attacks on police remain common in the region.",
+    ):
+        types = [e["type"] for e in extract_article(article(body), nlp)["events"]]
+        assert "attack" not in types and "killed" not in types
+    assert [
+        e["type"] for e in extract_article(article("Both men face 15 years in prison if convicted."), nlp)["events"]
+    ] == []
+
+
+def test_mention_ids_and_duplicate_of(nlp):
+    out = extract_article(article("Police detained Ruslan Aliyev on Monday. A blast hit Nazran on Sunday."), nlp)
+    assert [e["mention_id"] for e in out["events"]] == ["t1#0", "t1#1"]
+    assert out["duplicate_of"] is None and out["article_id"] == "t1"
+
+
+def test_a_pronoun_under_said_is_the_speaker(nlp):
+    out = extract_article(
+        article("German engineering group Kraus-Hoffmann said on Tuesday it would cut 1,200 jobs in Germany."), nlp
+    )
+    event = only_event(out, "business")
+    assert roles(event) == {"Kraus-Hoffmann": "subject"}
+    assert event["time"]["start"] == "2014-04-22"  # an announcement happens the day it is made
+
+
+def test_places_and_dates_of_another_event_in_the_sentence_stay_there(nlp):
+    out = extract_article(
+        article(
+            "Militants in Kabardino-Balkaria have chosen a new leader after the death of their commander, Alim "
+            "Tlupov, in a shootout in Nalchik last month. The new emir is Kazbek Nagoyev."
+        ),
+        nlp,
+    )
+    leader = only_event(out, "leadership_change")
+    assert leader["location"]["canonical"] == "Kabardino-Balkaria" and leader["time"] is None
+    assert roles(leader) == {"Kazbek Nagoyev": "subject"}
+    death = only_event(out, "killed")
+    assert (death["location"]["canonical"], death["time"]["start"]) == ("Nalchik", "2014-03-01")
+
+
+def test_a_year_before_a_noun_dates_it(nlp):
+    out = extract_article(
+        article(
+            "A court in Makhachkala sentenced Gadzhi Abdullayev for his role in the 2013 bombing of a police "
+            "station in Khasavyurt."
+        ),
+        nlp,
+    )
+    bombing = only_event(out, "bombing")
+    assert bombing["time"]["start"] == "2013-01-01" and bombing["location"]["canonical"] == "Khasavyurt"
+    assert roles(bombing) == {"Gadzhi Abdullayev": "perpetrator"}
+
+
+def test_demonyms_hyphenated_towns_and_self_named_groups(nlp):
+    out = extract_article(
+        article(
+            "Chechen officials said gunmen killed two officers in the town of Urus-Martan. A group calling itself "
+            "the Urus-Martan Mujahideen claimed responsibility for the shooting."
+        ),
+        nlp,
+    )
+    names = {e["name"]: e["kind"] for e in out["entities"]}
+    assert names == {"Urus-Martan": "place", "Urus-Martan Mujahideen": "group"}
+    event = out["events"][0]
+    assert event["certainty"] == "claimed" and roles(event) == {"Urus-Martan Mujahideen": "perpetrator"}
