@@ -1,20 +1,25 @@
-"""The `wirewatch` command: ingest, worker, process (and, as they land, subscribe, stats)."""
+"""The `wirewatch` command: ingest, feeds, worker, process, subscribe."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import importlib
+import logging
 import sys
+from pathlib import Path
 
 import click
 import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from streams.settings import settings
 
 STAGE_MODULES = {"clean": "agents.clean", "extract": "agents.extract", "dedup": "agents.dedup"}
+# Served by every worker, whichever stages it runs.
+WEB_MODULES = ("agents.http_ingest", "streams.web")
 
 err_console = Console(stderr=True)
 
@@ -24,13 +29,27 @@ def main() -> None:
     """wirewatch: raw news articles in, deduplicated enriched events out."""
 
 
+def _paths_or_urls(ctx: click.Context, param: click.Parameter, sources: tuple[str, ...]) -> tuple[str, ...]:
+    from agents.ingest import is_url
+
+    missing = [s for s in sources if not is_url(s) and not Path(s).exists()]
+    if missing:
+        raise click.BadParameter(f"no such file, folder or http(s) URL: {', '.join(missing)}", ctx, param)
+    return sources
+
+
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-def ingest(paths: tuple[str, ...]) -> None:
-    """Send articles from files or folders (JSON lines, plain text, HTML) to articles.raw."""
+@click.argument("sources", metavar="PATH|URL...", nargs=-1, required=True, callback=_paths_or_urls)
+def ingest(sources: tuple[str, ...]) -> None:
+    """Send articles to articles.raw from files, folders and http(s) URLs.
+
+    JSON lines, plain text, HTML, RSS/Atom feeds, IPTC ninjs and NewsML-G2. A URL is
+    read by what it serves: a feed as its items, a page as one article, a wire
+    document as its items.
+    """
     from agents.ingest import ingest as run_ingest
 
-    summary = asyncio.run(run_ingest(paths, settings, err_console))
+    summary = asyncio.run(run_ingest(sources, settings, err_console))
     table = Table(title="ingest summary", show_header=True)
     table.add_column("outcome")
     table.add_column("count", justify="right")
@@ -43,6 +62,45 @@ def ingest(paths: tuple[str, ...]) -> None:
         err_console.print(
             f"{summary.total_rejected} rejected, sent to {settings.topic('articles.dlq')} with the reason"
         )
+
+
+@main.command()
+@click.option(
+    "--feeds-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="YAML or TOML file listing the feeds [default: WIREWATCH_FEEDS_FILE]",
+)
+@click.option("--once", is_flag=True, help="Poll every feed once, print what happened and exit (1 if a feed failed).")
+def feeds(feeds_file: str | None, once: bool) -> None:
+    """Poll RSS/Atom feeds and wire endpoints on their intervals; send each new item once."""
+    from agents.feeds import poll_once, run_feeds
+    from agents.logic.feed_state import StateLocked
+    from agents.logic.feeds import FeedsFileError, load_feeds
+
+    try:
+        configured = load_feeds(feeds_file or settings.feeds_file)
+    except FeedsFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if not once:
+            asyncio.run(run_feeds(configured, settings))
+            return
+        results = asyncio.run(poll_once(configured, settings))
+    except StateLocked as exc:
+        raise click.ClickException(str(exc)) from exc
+    table = Table(title="feeds polled", show_header=True)
+    table.add_column("feed")
+    for column in ("sent", "refused", "already sent"):
+        table.add_column(column, justify="right")
+    table.add_column("outcome")
+    for result in results:
+        counts = (str(result.sent), str(result.refused), str(result.already_sent))
+        table.add_row(escape(result.feed.name or result.feed.url), *counts, escape(result.outcome))
+    err_console.print(table)
+    if any(result.error for result in results):
+        sys.exit(1)
 
 
 @main.command()
@@ -62,8 +120,8 @@ def worker(stages: str, loglevel: str) -> None:
     if unknown:
         raise click.BadParameter(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGE_MODULES)}")
     asyncio.run(declare_all(settings))
-    for name in chosen:
-        importlib.import_module(STAGE_MODULES[name])
+    for module in [*(STAGE_MODULES[name] for name in chosen), *WEB_MODULES]:
+        importlib.import_module(module)
     from faust import Worker
 
     from streams.app import app
@@ -104,30 +162,85 @@ def process(paths: tuple[str, ...], published_at: str | None, as_json: bool) -> 
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout, for piping.")
+@click.option("--type", "types", multiple=True, metavar="T", help="Event type, e.g. killed (repeatable).")
+@click.option(
+    "--entity", "entities", multiple=True, metavar="NAME", help="Actor id, name or variant, any spelling (repeatable)."
+)
+@click.option("--country", "countries", multiple=True, metavar="CC", help="Country code, e.g. RU (repeatable).")
+@click.option("--place", "places", multiple=True, metavar="NAME", help="Place, town or region name (repeatable).")
+@click.option(
+    "--certainty", "certainties", multiple=True, help="confirmed, reported, alleged, claimed or denied (repeatable)."
+)
+@click.option("--min-sources", type=int, default=1, show_default=True, help="At least this many distinct outlets.")
+@click.option(
+    "--since",
+    metavar="WHEN",
+    default=None,
+    help="Events updated since WHEN: ISO date or date-time, or a duration back such as 2h or 7d. "
+    "Starts reading there (wins over --from-beginning).",
+)
 @click.option(
     "--from-beginning/--from-now",
     default=True,
     show_default=True,
     help="Replay every kept version first, or only show what comes next.",
 )
+@click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout, for piping.")
 @click.option("--idle-exit", type=float, default=None, help="Stop after this many seconds without a new version.")
-def subscribe(as_json: bool, from_beginning: bool, idle_exit: float | None) -> None:
-    """Follow the enriched events: one block per event version, updates marked as such."""
-    from streams.client import subscribe as follow
+def subscribe(
+    types: tuple[str, ...],
+    entities: tuple[str, ...],
+    countries: tuple[str, ...],
+    places: tuple[str, ...],
+    certainties: tuple[str, ...],
+    min_sources: int,
+    since: str | None,
+    from_beginning: bool,
+    as_json: bool,
+    idle_exit: float | None,
+) -> None:
+    """Follow the enriched events: one block per event version, updates showing what changed.
+
+    Each version is shown once; once an event matched the filters, its later versions
+    follow even if they no longer match, so what is shown last is each event's latest state.
+    """
+    from streams.client import EventStream
+    from streams.filters import EventFilter, EventGate, FilterError
     from streams.render import event_panel
 
+    try:
+        event_filter = EventFilter.build(
+            types=types,
+            entities=entities,
+            countries=countries,
+            places=places,
+            certainties=certainties,
+            min_sources=min_sources,
+            since=since,
+        )
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from exc
+    gate = EventGate(event_filter)
     console = Console()
-    seen: set[str] = set()
+    shown: dict[str, dict] = {}  # event id -> the version shown last, to say what an update changed
+    if event_filter.since is not None:
+        start = f"since {event_filter.since.isoformat()}"
+    else:
+        start = "from the beginning" if from_beginning else "from now"
 
     async def run() -> None:
-        async for event in follow(settings, from_beginning=from_beginning, idle_timeout=idle_exit):
-            if as_json:
-                sys.stdout.buffer.write(orjson.dumps(event) + b"\n")
-                sys.stdout.buffer.flush()
-            else:
-                console.print(event_panel(event, update=event["event_id"] in seen))
-            seen.add(event["event_id"])
+        stream = EventStream(settings, from_beginning=from_beginning, since=event_filter.since, idle_timeout=idle_exit)
+        async with stream:
+            err_console.print(f"following {stream.topic} {start}", highlight=False)
+            async for event in stream:
+                if not gate.admit(event):
+                    continue
+                if as_json:
+                    sys.stdout.buffer.write(orjson.dumps(event) + b"\n")
+                    sys.stdout.buffer.flush()
+                else:
+                    console.print(event_panel(event, shown.get(event["event_id"])))
+                    shown[event["event_id"]] = event
 
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
         asyncio.run(run())

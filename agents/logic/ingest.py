@@ -1,8 +1,13 @@
-"""Turn files into articles.raw records: JSON lines, plain text, HTML, and folders of them.
+"""Turn input into articles.raw records: JSON lines, plain text, HTML, RSS/Atom feeds,
+IPTC ninjs and NewsML-G2, from files, folders or fetched bytes.
 
-Pure logic, no Kafka: `read_inputs` yields one `Accepted` record or one `Refused`
-item (with the reason and the original bytes) per article found, so the caller can
-send the first to articles.raw and the second to articles.dlq; nothing is dropped.
+Pure logic, no Kafka, no network. Every kind of input takes the same two steps:
+`read_entries` finds each article's loosely named fields (an `Entry`) or why there is
+none (a `Refused`), and `Entry.item` (`build_record`) makes the articles.raw record or
+refuses it. Between the two the feed poller decides whether an entry is new and may
+fetch its page. `read_bytes`, `read_file` and `read_inputs` take both steps and yield
+one `Accepted` or `Refused` per article found, so the caller can send the first to
+articles.raw and the second to articles.dlq; nothing is dropped.
 """
 
 from __future__ import annotations
@@ -18,17 +23,43 @@ import orjson
 from charset_normalizer import from_bytes
 from dateutil import parser as dateparser
 
+from agents.logic.feeds import feed_entries, is_feed
+from agents.logic.wire_formats import (
+    WireFormatError,
+    is_newsml_g2,
+    is_ninjs,
+    local_name,
+    newsml_fields,
+    newsml_items,
+    ninjs_fields,
+    parse_xml,
+    xml_bytes,
+)
 from streams.contracts import ContractError, validate
 from streams.deadletter import now_iso
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+XML_SUFFIXES = {".xml", ".rss", ".atom"}
+KIND_OF_SUFFIX = {
+    **dict.fromkeys(JSONL_SUFFIXES, "json"),
+    **dict.fromkeys(HTML_SUFFIXES, "html"),
+    **dict.fromkeys(TEXT_SUFFIXES, "text"),
+    **dict.fromkeys(XML_SUFFIXES, "xml"),
+}
+JSON_MEDIA_TYPES = {"application/json", "application/x-ndjson", "application/jsonl", "application/ninjs+json"}
+XML_MEDIA_TYPES = {"application/xml", "text/xml"}
+XML_ROOT_PREFIXES = (b"<?xml", b"<rss", b"<feed", b"<rdf:RDF", b"<newsItem", b"<newsMessage")
+MAX_ARTICLE_ID = 200  # the articles.raw schema's limit
 
 # Field names seen in the wild, in order of preference, for each articles.raw field.
+# "publisher" (ninjs copyrightholder) and "feed" (a channel title) name the document's
+# provider rather than the item's outlet: a configured outlet name comes before them.
+OWN_SOURCE_FIELDS = ("source", "outlet", "site")
 FIELD_ALIASES = {
     "article_id": ("article_id", "id", "guid", "uid"),
-    "source": ("source", "outlet", "site", "publisher", "feed"),
+    "source": (*OWN_SOURCE_FIELDS, "publisher", "feed"),
     "url": ("url", "link", "href"),
     "title": ("title", "headline"),
     "byline": ("byline", "author", "authors"),
@@ -56,10 +87,57 @@ class Refused:
 Item = Accepted | Refused
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One article's fields as the input names them, before they become a record."""
+
+    fields: dict
+    original: bytes
+    origin: str
+
+    @property
+    def article_id(self) -> str:
+        return article_id_of(self.fields)
+
+    @property
+    def version(self) -> int | None:
+        return _bounded_int(self.fields.get("version"), 1, None)
+
+    @property
+    def version_created_at(self) -> str | None:
+        return normalise_timestamp(self.fields.get("version_created_at"))
+
+    @property
+    def link(self) -> str | None:
+        return _text(_first(self.fields, "url"))
+
+    def item(self, max_body_bytes: int, *, received_at: str | None = None) -> Item:
+        return build_record(
+            self.fields,
+            origin=self.origin,
+            original=self.original,
+            max_body_bytes=max_body_bytes,
+            received_at=received_at,
+        )
+
+    def with_page(self, page: str, original: bytes) -> Entry:
+        """The same article with a fetched page as its body (the feed's summary is dropped)."""
+        return Entry({**self.fields, "body": page, "content_type": "html"}, original, self.origin)
+
+
 def derive_article_id(url: str | None, body: str) -> str:
     """Stable id for a record without one: from its URL, else from its text."""
     basis = f"url:{url}" if url else f"body:{body}"
     return "art_" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]
+
+
+def article_id_of(fields: dict) -> str:
+    """The record's own id (a stable hash of it when too long for the schema), else one derived."""
+    given = _text(_first(fields, "article_id"))
+    if given:
+        return given if len(given) <= MAX_ARTICLE_ID else "id_" + hashlib.sha256(given.encode()).hexdigest()[:40]
+    body = _first(fields, "body")
+    return derive_article_id(_text(_first(fields, "url")), body if isinstance(body, str) else "")
 
 
 def looks_like_html(text: str) -> bool:
@@ -113,6 +191,28 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
+def _bounded_int(value: object, low: int, high: int | None) -> int | None:
+    """An integer (or a string of digits) within bounds; None for anything else."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if value >= low and (high is None or value <= high) else None
+
+
+def _subjects(value: object) -> list[dict] | None:
+    """Subjects as {code, name}: plain strings are names; entries with neither are dropped."""
+    if not isinstance(value, list):
+        return None
+    subjects = []
+    for subject in value:
+        if isinstance(subject, str):
+            subject = {"name": subject}
+        if isinstance(subject, dict) and (subject.get("code") or subject.get("name")):
+            subjects.append({"code": _text(subject.get("code")), "name": _text(subject.get("name"))})
+    return subjects or None
+
+
 def build_record(
     fields: dict,
     *,
@@ -123,7 +223,6 @@ def build_record(
 ) -> Item:
     """An articles.raw record from loosely named fields, or why it cannot be one."""
     body = _first(fields, "body")
-    url = _text(_first(fields, "url"))
     given_id = _text(_first(fields, "article_id"))
     if not isinstance(body, str) or not body.strip():
         return Refused("empty_body", "the article has no body text", original, origin, given_id)
@@ -137,9 +236,9 @@ def build_record(
         content_type = "html" if looks_like_html(body) else "text"
     record = {
         "schema_version": 1,
-        "article_id": given_id or derive_article_id(url, body),
+        "article_id": article_id_of(fields),
         "source": _text(_first(fields, "source")),
-        "url": url,
+        "url": _text(_first(fields, "url")),
         "content_type": content_type,
         "title": _text(_first(fields, "title")),
         "byline": _text(_first(fields, "byline")),
@@ -149,6 +248,17 @@ def build_record(
         "language": _text(_first(fields, "language")),
         "origin": origin,
     }
+    # Wire metadata is optional in the schema: present only when the input carries it.
+    wire = {
+        "version": _bounded_int(fields.get("version"), 1, None),
+        "version_created_at": normalise_timestamp(fields.get("version_created_at")),
+        "first_created_at": normalise_timestamp(fields.get("first_created_at")),
+        "urgency": _bounded_int(fields.get("urgency"), 1, 9),
+        "dateline": _text(fields.get("dateline")),
+        "located": _text(fields.get("located")),
+        "subjects": _subjects(fields.get("subjects")),
+    }
+    record.update({name: value for name, value in wire.items() if value is not None})
     try:
         validate("articles.raw", record)
     except ContractError as exc:
@@ -156,8 +266,57 @@ def build_record(
     return Accepted(record, origin)
 
 
-def read_jsonl(data: bytes, origin: str, max_body_bytes: int) -> Iterator[Item]:
-    """One article per line; a whole file holding one JSON object or array works too."""
+# ------------------------------------------------------------------- finding entries
+
+
+def kind_of(data: bytes, *, suffix: str | None = None, media_type: str | None = None) -> str | None:
+    """Which reader a document needs: 'json', 'xml', 'html', 'text', or None for none.
+
+    A file is known by its suffix. Fetched bytes are known by their media type where
+    it is specific, else by their first bytes (servers often label feeds text/html).
+    """
+    if suffix is not None:
+        return KIND_OF_SUFFIX.get(suffix.lower())
+    media_type = (media_type or "").split(";")[0].strip().lower()
+    head = data.lstrip()[:64]
+    if media_type in JSON_MEDIA_TYPES or media_type.endswith("+json"):
+        return "json"
+    if media_type in XML_MEDIA_TYPES or media_type.endswith("+xml") or head.startswith(XML_ROOT_PREFIXES):
+        return "xml"
+    if head[:1] in (b"{", b"["):
+        return "json"
+    if media_type == "text/html":
+        return "html"
+    return "html" if looks_like_html(head.decode("ascii", "ignore")) else "text"
+
+
+def read_entries(
+    data: bytes,
+    origin: str,
+    max_body_bytes: int,
+    kind: str | None,
+    *,
+    source: str | None = None,
+    url: str | None = None,
+) -> Iterator[Entry | Refused]:
+    """The articles in one document. `source` names the outlet of records that name none;
+    `url` is where a single-article document (HTML, text) was fetched from."""
+    if kind == "json":
+        entries = json_entries(data, origin)
+    elif kind == "xml":
+        entries = xml_entries(data, origin, max_body_bytes, url)
+    elif kind in ("html", "text"):
+        entries = iter([document_entry(data, origin, max_body_bytes, kind, url)])
+    else:
+        raise ValueError(f"no reader of kind {kind!r}")
+    for entry in entries:
+        if isinstance(entry, Entry) and source and not any(entry.fields.get(f) for f in OWN_SOURCE_FIELDS):
+            entry = Entry({**entry.fields, "source": source}, entry.original, entry.origin)
+        yield entry
+
+
+def json_entries(data: bytes, origin: str) -> Iterator[Entry | Refused]:
+    """One article per line; a whole document holding one JSON object or array works too."""
     stripped = data.strip()
     if stripped[:1] in (b"[", b"{"):
         try:
@@ -167,37 +326,85 @@ def read_jsonl(data: bytes, origin: str, max_body_bytes: int) -> Iterator[Item]:
         if parsed is not None:
             objects = parsed if isinstance(parsed, list) else [parsed]
             for index, obj in enumerate(objects):
-                yield _from_json_object(obj, orjson.dumps(obj), f"{origin}#{index + 1}", max_body_bytes)
+                yield json_object_entry(obj, orjson.dumps(obj), f"{origin}#{index + 1}")
             return
     for number, line in enumerate(data.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{origin}:{number}"
-        try:
-            obj = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            yield Refused("malformed_json", f"line {number} is not valid JSON: {exc}", line, where)
-            continue
-        yield _from_json_object(obj, line, where, max_body_bytes)
+        if line.strip():
+            yield json_line_entry(line, f"{origin}:{number}")
 
 
-def _from_json_object(obj: object, original: bytes, origin: str, max_body_bytes: int) -> Item:
+def json_line_entry(line: bytes, origin: str) -> Entry | Refused:
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return Refused("malformed_json", f"not valid JSON: {exc}", line, origin)
+    return json_object_entry(obj, line, origin)
+
+
+def json_object_entry(obj: object, original: bytes, origin: str) -> Entry | Refused:
     if not isinstance(obj, dict):
-        return Refused("schema_violation", "a JSON line must hold an object", original, origin)
-    return build_record(obj, origin=origin, original=original, max_body_bytes=max_body_bytes)
+        return Refused("schema_violation", "an article must be a JSON object", original, origin)
+    return Entry(ninjs_fields(obj) if is_ninjs(obj) else obj, original, origin)
 
 
-def read_document(data: bytes, origin: str, max_body_bytes: int, content_type: str) -> Item:
-    """A whole plain-text or HTML file as one article."""
+def xml_entries(data: bytes, origin: str, max_body_bytes: int, url: str | None) -> Iterator[Entry | Refused]:
+    """NewsML-G2 items, RSS or Atom items, or an XHTML page as one article."""
+    try:
+        root = parse_xml(data)
+    except WireFormatError as exc:
+        yield Refused(exc.reason, str(exc), data, origin)
+        return
+    root_name = local_name(root)
+    if is_newsml_g2(root):
+        for number, element in enumerate(newsml_items(root), start=1):
+            where = f"{origin}#{number}"
+            original = xml_bytes(element)
+            try:
+                yield Entry(newsml_fields(element), original, where)
+            except WireFormatError as exc:
+                yield Refused(exc.reason, str(exc), original, where, element.get("guid"))
+    elif is_feed(root_name):
+        for number, fields in enumerate(feed_entries(data, base_url=url), start=1):
+            yield Entry(fields, orjson.dumps(fields), f"{origin}#{number}")
+    elif root_name == "html":
+        yield document_entry(data, origin, max_body_bytes, "html", url)
+    else:
+        yield Refused(
+            "unsupported_input", f"XML with root <{root_name}> is neither a feed nor NewsML-G2", data[:4096], origin
+        )
+
+
+def document_entry(data: bytes, origin: str, max_body_bytes: int, kind: str, url: str | None) -> Entry | Refused:
+    """A whole plain-text or HTML document as one article."""
     if len(data) > max_body_bytes:
-        return Refused("too_large", f"file is {len(data)} bytes, over the limit of {max_body_bytes}", data, origin)
+        return Refused("too_large", f"document is {len(data)} bytes, over the limit of {max_body_bytes}", data, origin)
     try:
         text = decode(data)
     except ValueError as exc:
         return Refused("bad_encoding", str(exc), data, origin)
-    return build_record(
-        {"body": text, "content_type": content_type}, origin=origin, original=data, max_body_bytes=max_body_bytes
-    )
+    return Entry({"body": text, "content_type": kind, "url": url}, data, origin)
+
+
+# ------------------------------------------------------------------ entries to items
+
+
+def read_bytes(
+    data: bytes,
+    origin: str,
+    max_body_bytes: int,
+    *,
+    media_type: str | None = None,
+    url: str | None = None,
+    source: str | None = None,
+) -> Iterator[Item]:
+    """Every article in fetched bytes, read by their media type or their look."""
+    entries = read_entries(data, origin, max_body_bytes, kind_of(data, media_type=media_type), source=source, url=url)
+    return items(entries, max_body_bytes)
+
+
+def items(entries: Iterable[Entry | Refused], max_body_bytes: int) -> Iterator[Item]:
+    for entry in entries:
+        yield entry.item(max_body_bytes) if isinstance(entry, Entry) else entry
 
 
 def expand_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -221,15 +428,11 @@ def read_file(path: Path, max_body_bytes: int) -> Iterator[Item]:
     except OSError as exc:
         yield Refused("unsupported_input", f"cannot read {origin}: {exc.strerror}", b"", origin)
         return
-    suffix = path.suffix.lower()
-    if suffix in JSONL_SUFFIXES:
-        yield from read_jsonl(data, origin, max_body_bytes)
-    elif suffix in HTML_SUFFIXES:
-        yield read_document(data, origin, max_body_bytes, "html")
-    elif suffix in TEXT_SUFFIXES:
-        yield read_document(data, origin, max_body_bytes, "text")
-    else:
-        yield Refused("unsupported_input", f"no reader for files ending in {suffix!r}", data[:4096], origin)
+    kind = kind_of(data, suffix=path.suffix)
+    if kind is None:
+        yield Refused("unsupported_input", f"no reader for files ending in {path.suffix!r}", data[:4096], origin)
+        return
+    yield from items(read_entries(data, origin, max_body_bytes, kind), max_body_bytes)
 
 
 def read_inputs(paths: Iterable[str | os.PathLike], max_body_bytes: int) -> Iterator[Item]:
