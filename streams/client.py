@@ -1,8 +1,20 @@
 """The Python client: `async for event in subscribe(...)` over events.enriched.
 
-Every message is one version of one event; the last version of an event id is its
-current state. Messages that do not match the published schema are skipped with a
-warning rather than handed to the caller.
+Every message is one version of one event and carries the event's whole state; the
+newest version of an event id is its current state. `subscribe` hands each version over
+once and in order (a version published twice after a worker crash, or an older one,
+is skipped), only for events that match the filters given, and skips messages that do
+not match the published schema with a warning. Start points:
+
+- from the beginning (the default): every version the compacted topic still holds, then
+  live ones, so a subscriber ends with the latest state of every event;
+- from now (`from_beginning=False`): only versions published after the subscription started;
+- since a point in time (`since=`): the partitions are sought to the first message
+  published at or after it (Kafka's offsets-for-times), and only versions whose
+  last_updated_at is at or after it pass.
+
+`EventStream` is the layer underneath (every valid version, no filtering), for callers
+that need to know when the subscription is in place or keep their own state.
 """
 
 from __future__ import annotations
@@ -10,51 +22,96 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime
+from types import TracebackType
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from streams import topics
 from streams.contracts import ContractError, validate
+from streams.filters import EventFilter, EventGate
 from streams.settings import Settings
 from streams.settings import settings as default_settings
 
 log = logging.getLogger(__name__)
 
 
-async def subscribe(
-    settings: Settings = default_settings,
-    *,
-    from_beginning: bool = True,
-    idle_timeout: float | None = None,
-) -> AsyncIterator[dict]:
-    """Yield enriched event versions as they are published.
+class EventStream:
+    """Every schema-valid version on events.enriched from a start point, as an async context manager.
 
-    from_beginning replays every version kept on the (compacted) topic first, so a
-    new subscriber ends with the latest state of each event; otherwise only new
-    versions arrive. idle_timeout ends the iteration after that many seconds without
-    a message (None: run until cancelled).
+    Once entered, the consumer's position on every partition is fixed, so 'from now'
+    means from the moment `__aenter__` returned. idle_timeout ends the iteration after
+    that many seconds without a message (None: run until cancelled).
     """
-    topic = settings.topic(topics.EVENTS.name)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.broker,
-        client_id=f"{settings.app_id}-subscriber",
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest" if from_beginning else "latest",
-    )
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in range(topics.partitions_of(topics.EVENTS, settings))]
-        consumer.assign(partitions)
-        if from_beginning:
-            await consumer.seek_to_beginning(*partitions)
+
+    def __init__(
+        self,
+        settings: Settings = default_settings,
+        *,
+        from_beginning: bool = True,
+        since: datetime | None = None,
+        idle_timeout: float | None = None,
+    ) -> None:
+        self.settings = settings
+        self.from_beginning = from_beginning
+        self.since = since
+        self.idle_timeout = idle_timeout
+        self.topic = settings.topic(topics.EVENTS.name)
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def __aenter__(self) -> EventStream:
+        # Like ingest and worker: make sure the compacted topic exists rather than let the
+        # broker auto-create it with its defaults.
+        await topics.declare_all(self.settings)
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.broker,
+            client_id=f"{self.settings.app_id}-subscriber",
+            group_id=None,
+            enable_auto_commit=False,
+        )
+        await self._consumer.start()
+        try:
+            await self._seek()
+        except BaseException:
+            await self._consumer.stop()
+            raise
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._consumer.stop()
+
+    async def _seek(self) -> None:
+        count = topics.partitions_of(topics.EVENTS, self.settings)
+        partitions = [TopicPartition(self.topic, p) for p in range(count)]
+        self._consumer.assign(partitions)
+        if self.since is not None:
+            wanted = int(self.since.timestamp() * 1000)
+            found = await self._consumer.offsets_for_times(dict.fromkeys(partitions, wanted))
+            for partition, offset in found.items():
+                if offset is None:  # nothing published since then on this partition
+                    await self._consumer.seek_to_end(partition)
+                else:
+                    self._consumer.seek(partition, offset.offset)
+        elif self.from_beginning:
+            await self._consumer.seek_to_beginning(*partitions)
         else:
-            await consumer.seek_to_end(*partitions)
+            await self._consumer.seek_to_end(*partitions)
+        for partition in partitions:  # resolve lazy seeks now: the start point is this moment
+            await self._consumer.position(partition)
+
+    def __aiter__(self) -> AsyncIterator[dict]:
+        if self._consumer is None:
+            raise RuntimeError("enter the EventStream (async with) before iterating over it")
+        return self._versions()
+
+    async def _versions(self) -> AsyncIterator[dict]:
         last_message = time.monotonic()
-        while idle_timeout is None or time.monotonic() - last_message < idle_timeout:
-            batch = await consumer.getmany(timeout_ms=250)
+        while self.idle_timeout is None or time.monotonic() - last_message < self.idle_timeout:
+            batch = await self._consumer.getmany(timeout_ms=250)
             for records in batch.values():
                 for record in records:
                     last_message = time.monotonic()
@@ -66,5 +123,41 @@ async def subscribe(
                         continue
                     yield event
             await asyncio.sleep(0)
-    finally:
-        await consumer.stop()
+
+
+async def subscribe(
+    settings: Settings = default_settings,
+    *,
+    from_beginning: bool = True,
+    since: datetime | str | None = None,
+    types: str | Iterable[str] | None = None,
+    entities: str | Iterable[str] | None = None,
+    countries: str | Iterable[str] | None = None,
+    places: str | Iterable[str] | None = None,
+    certainties: str | Iterable[str] | None = None,
+    min_sources: int = 1,
+    idle_timeout: float | None = None,
+) -> AsyncIterator[dict]:
+    """Yield the versions of matching events, each once, newest last.
+
+    Filters (see streams.filters): event types, entities (actor id, name or variant),
+    country codes, place names, certainties (each one value or several alternatives),
+    at least min_sources outlets, and since (a datetime, an ISO 8601 string or a duration
+    back from now such as '2h'), which also sets the start point. Raises FilterError
+    for an unusable filter before connecting.
+    """
+    event_filter = EventFilter.build(
+        types=types,
+        entities=entities,
+        countries=countries,
+        places=places,
+        certainties=certainties,
+        min_sources=min_sources,
+        since=since,
+    )
+    gate = EventGate(event_filter)
+    stream = EventStream(settings, from_beginning=from_beginning, since=event_filter.since, idle_timeout=idle_timeout)
+    async with stream:
+        async for event in stream:
+            if gate.admit(event):
+                yield event

@@ -34,7 +34,45 @@ def _actor(actor: dict) -> str:
     return f"{actor['name']} [{actor['role']}]" + (f" aka {', '.join(others)}" if others else "")
 
 
-def event_panel(event: dict, *, update: bool = False) -> Panel:
+def _casualties(casualties: dict | None) -> str:
+    return ", ".join(f"{kind} {count}" for kind, count in (casualties or {}).items() if count) or "none stated"
+
+
+def what_changed(previous: dict, event: dict) -> list[str]:
+    """What a version changed against an earlier one of the same event, one line per change."""
+    changes = []
+    for label, show in (
+        ("type", lambda e: e["type"]),
+        ("where", lambda e: _place(e["location"])),
+        ("when", lambda e: _time(e["time"])),
+        ("how sure", lambda e: e["certainty"]),
+        ("casualties", lambda e: _casualties(e["casualties"])),
+    ):
+        before, after = show(previous), show(event)
+        if before != after:
+            changes.append(f"{label}: {before} -> {after}")
+    known_actors = {actor["id"] for actor in previous["actors"]}
+    changes += [f"new actor: {_actor(a)}" for a in event["actors"] if a["id"] not in known_actors]
+    known_conflicts = {conflict["field"] for conflict in previous["conflicts"]}
+    new_conflicts = [conflict["field"] for conflict in event["conflicts"] if conflict["field"] not in known_conflicts]
+    changes += [f"reports now disagree on {field}" for field in new_conflicts]
+    return changes
+
+
+def _sources(event: dict, previous: dict | None) -> Text:
+    known = {source["article_id"] for source in previous["sources"]} if previous else None
+    line = Text(f"sources: {event['num_articles']} articles from {event['num_sources']} outlets: ")
+    for n, source in enumerate(sorted(event["sources"], key=lambda s: (s["outlet"] or "", s["article_id"]))):
+        if n:
+            line.append(", ")
+        label = f"{source['outlet'] or source['article_id']} ({source['article_id']})"
+        is_new = known is not None and source["article_id"] not in known
+        line.append(label + (" NEW" if is_new else ""), style="bold green" if is_new else "")
+    return line
+
+
+def event_panel(event: dict, previous: dict | None = None) -> Panel:
+    """One event version; given the version shown before it, an update that says what changed."""
     actors = ", ".join(_actor(a) for a in event["actors"]) or "none named"
     lines = [
         Text(event["summary"], style="bold"),
@@ -45,16 +83,17 @@ def event_panel(event: dict, *, update: bool = False) -> Panel:
             f"how sure: {event['certainty']}"
             + (f" (per {'; '.join(event['attributed_to'])})" if event["attributed_to"] else "")
         ),
-        Text(
-            f"sources: {event['num_articles']} articles from {event['num_sources']} outlets: "
-            + ", ".join(sorted({s["outlet"] or s["article_id"] for s in event["sources"]}))
-        ),
+        _sources(event, previous),
     ]
     if event.get("casualties"):
-        lines.append(Text("casualties: " + ", ".join(f"{k} {v}" for k, v in event["casualties"].items() if v)))
+        lines.append(Text(f"casualties: {_casualties(event['casualties'])}"))
     for conflict in event["conflicts"]:
         values = " vs ".join(f"{v['value']} ({len(v['article_ids'])})" for v in conflict["values"])
         lines.append(Text(f"conflict on {conflict['field']}: {values}", style="yellow"))
-    kind = "update" if update else "new"
+    if previous is not None:
+        lines += [Text(f"changed: {change}", style="green") for change in what_changed(previous, event)]
+        kind = f"update of v{previous['version']}"
+    else:
+        kind = "new" if event["version"] == 1 else "latest state"
     title = f"[b]{event['type']}[/b] {event['event_id']} v{event['version']} ({kind})"
-    return Panel(Group(*lines), title=title, title_align="left", border_style="cyan" if not update else "green")
+    return Panel(Group(*lines), title=title, title_align="left", border_style="green" if previous else "cyan")
