@@ -11,6 +11,7 @@ from streams.settings import settings
 STAGE = "clean"
 # All articles go to the one partition of the index, whatever their id.
 INDEX_KEY = b"index"
+stage.declare(STAGE, [clean_topic, article_index_topic])
 
 
 async def handle(raw: dict) -> list[stage.Outgoing]:

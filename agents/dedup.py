@@ -24,8 +24,8 @@ from agents.logic.dedup import EventStore, article_time, blocking_key
 from agents.logic.near_duplicates import ArticleIndex
 from agents.publish import event_versions
 from streams import stage
-from streams.app import app, article_index_topic, extract_queue_topic, extracted_topic, mentions_topic
-from streams.settings import settings
+from streams.app import app, article_index_topic, events_topic, extract_queue_topic, extracted_topic, mentions_topic
+from streams.metrics import ARTICLES_INDEXED, EVENT_MENTIONS
 
 EXPIRE_EVERY = 3600.0
 
@@ -73,6 +73,7 @@ async def index_article(clean: dict) -> list[stage.Outgoing]:
     if article_clock.advance(seen):
         article_index.expire(article_clock.now)
     duplicate_of = article_index.check(clean["article_id"], clean["fingerprint"], clean["body"], seen)
+    ARTICLES_INDEXED.labels("copy" if duplicate_of else "unique").inc()
     story_id = duplicate_of or clean["article_id"]
     return [(extract_queue_topic, story_id.encode(), {"clean": clean, "duplicate_of": duplicate_of})]
 
@@ -102,12 +103,16 @@ async def merge_mention(message: dict) -> list[stage.Outgoing]:
     mention, article = message["mention"], message["article"]
     if event_clock.advance(article_time(article)):
         event_store.expire(event_clock.now)
-    payload, _ = event_store.merge(mention, article)
+    payload, created = event_store.merge(mention, article)
+    EVENT_MENTIONS.labels("new_event" if created else "merged").inc()
     fed_key = f"{blocking_key(mention, article)}|{article['article_id']}"
     fed = article_event_ids.get(fed_key) or []
     if payload["event_id"] not in fed:
         article_event_ids[fed_key] = [*fed, payload["event_id"]]
     return event_versions([payload])
+
+
+stage.declare("article_index", [extract_queue_topic])
 
 
 @app.agent(article_index_topic, name="article-index")
@@ -116,10 +121,16 @@ async def article_index_agent(stream):
         await stage.run("article_index", event, None, index_article, dlq_stage="dedup")
 
 
+stage.declare("mention_router", [mentions_topic])
+
+
 @app.agent(extracted_topic, name="mention-router")
 async def mention_router(stream):
     async for event in stream.events():
         await stage.run("mention_router", event, "articles.extracted", route_mentions, dlq_stage="dedup")
+
+
+stage.declare("dedup", [events_topic])
 
 
 @app.agent(mentions_topic, name="event-dedup")

@@ -12,6 +12,7 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 
 from streams import topics
 from streams.settings import settings
+from streams.worker_gauges import sample_worker_gauges
 
 app = faust.App(
     settings.app_id,
@@ -31,7 +32,9 @@ app = faust.App(
     # Extraction can take a while on a long article: keep the consumer in the group.
     broker_max_poll_interval=600.0,
 )
-setup_prometheus_sensors(app)
+# A fixed prefix, so that dashboards and alerts do not depend on the application id.
+setup_prometheus_sensors(app, name_prefix="wirewatch_faust")
+app.task(sample_worker_gauges)
 
 
 def topic(spec: topics.TopicSpec) -> faust.TopicT:

@@ -16,7 +16,7 @@ import faust
 import orjson
 
 from streams.app import dlq_topic
-from streams.contracts import TOPICS, ContractError, validate
+from streams.contracts import TOPICS, ContractError, validate, validator
 from streams.deadletter import Rejected, dead_letter
 from streams.metrics import MESSAGES_FAILED, MESSAGES_IN, MESSAGES_OUT, PROCESSING_SECONDS
 from streams.settings import settings
@@ -27,6 +27,8 @@ Outgoing = tuple[faust.TopicT, bytes, dict]
 Handler = Callable[[dict], Awaitable[Iterable[Outgoing]]]
 
 _PREFIX = len(settings.topic_prefix)
+# Every reason a message may be dead-lettered for, as the articles.dlq schema lists them.
+DEAD_LETTER_REASONS: tuple[str, ...] = tuple(validator("articles.dlq").schema["properties"]["reason"]["enum"])
 
 
 def logical_name(topic: faust.TopicT) -> str:
@@ -42,6 +44,17 @@ def check_outgoing(topic: faust.TopicT, payload: dict) -> None:
     name = logical_name(topic)
     if name in TOPICS:
         validate(name, payload)
+
+
+def declare(stage: str, outputs: Iterable[faust.TopicT]) -> None:
+    """Create a stage's metric series at zero when its agent is defined, so that Prometheus
+    sees its first messages, and the first failure of each reason, as an increase."""
+    MESSAGES_IN.labels(stage)
+    PROCESSING_SECONDS.labels(stage)
+    for topic in outputs:
+        MESSAGES_OUT.labels(stage, logical_name(topic))
+    for reason in DEAD_LETTER_REASONS:
+        MESSAGES_FAILED.labels(stage, reason)
 
 
 async def send(stage: str, topic: faust.TopicT, key: bytes, payload: dict) -> None:
