@@ -22,7 +22,7 @@ cleanup() {
     for _ in $(seq 1 100); do kill -0 "$worker_pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$worker_pid" 2>/dev/null || true
   fi
-  scripts/kafka.sh down
+  scripts/kafka.sh wipe
 }
 trap cleanup EXIT
 

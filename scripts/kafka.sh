@@ -3,9 +3,12 @@
 # 127.0.0.1, built from the jars on Maven Central: no Docker needed.
 #
 #   scripts/kafka.sh fetch     resolve the jars into $KAFKA_LIBS (cached)
-#   scripts/kafka.sh up        format storage, start, wait until it answers
+#   scripts/kafka.sh up        start (formatting storage on first use), wait until it answers
 #   scripts/kafka.sh down      stop it cleanly (SIGTERM, then SIGKILL after a grace period)
+#   scripts/kafka.sh wipe      stop it and delete its data
 #   scripts/kafka.sh bootstrap print host:port of the running broker
+#
+# A second `up` on the same state directory keeps the data and the port: a restart.
 #
 # KAFKA_STATE_DIR (default .kafka/local) holds the data, the log, the pid and the
 # port, so a test session and a demo can each run their own broker side by side.
@@ -62,19 +65,8 @@ wait_ready() {
   return 1
 }
 
-up() {
-  fetch
-  if pid=$(running_pid); then
-    echo "kafka: already running (pid $pid) on $(bootstrap)" >&2
-    return 0
-  fi
-  local started=$SECONDS
-  local port=${KAFKA_PORT:-$(free_port)}
-  local cport
-  cport=$(free_port)
-  rm -rf "$KAFKA_STATE_DIR/data" "$KAFKA_STATE_DIR/logs"
-  mkdir -p "$KAFKA_STATE_DIR/data" "$KAFKA_STATE_DIR/logs"
-  local props="$KAFKA_STATE_DIR/server.properties"
+write_properties() {
+  local props=$1 port=$2 cport=$3
   cat > "$props" <<PROPS
 process.roles=broker,controller
 node.id=1
@@ -95,13 +87,35 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.cleaner.backoff.ms=1000
 PROPS
+}
+
+up() {
+  fetch
+  if pid=$(running_pid); then
+    echo "kafka: already running (pid $pid) on $(bootstrap)" >&2
+    bootstrap
+    return 0
+  fi
+  local started=$SECONDS
+  local props="$KAFKA_STATE_DIR/server.properties"
+  mkdir -p "$KAFKA_STATE_DIR/data" "$KAFKA_STATE_DIR/logs"
+  local fresh=0
+  if [ ! -f "$KAFKA_STATE_DIR/data/meta.properties" ]; then
+    fresh=1
+    write_properties "$props" "${KAFKA_PORT:-$(free_port)}" "$(free_port)"
+  fi
+  local port
+  port=$(sed -n 's|^advertised.listeners=PLAINTEXT://127.0.0.1:\([0-9]*\)$|\1|p' "$props")
   local cp="$KAFKA_LIBS/*"
   local jvm=(java $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true
              -Dlog4j.configuration="file:$here/kafka/log4j.properties"
              -Dkafka.logs.dir="$KAFKA_STATE_DIR/logs" -cp "$cp")
-  local cluster_id
-  cluster_id=$("${jvm[@]}" kafka.tools.StorageTool random-uuid)
-  "${jvm[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >/dev/null
+  if [ "$fresh" = 1 ]; then
+    local cluster_id
+    cluster_id=$("${jvm[@]}" kafka.tools.StorageTool random-uuid)
+    "${jvm[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >/dev/null
+  fi
+  : > "$KAFKA_STATE_DIR/logs/server.log"
   nohup "${jvm[@]}" kafka.Kafka "$props" > "$KAFKA_STATE_DIR/stdout.log" 2>&1 &
   local pid=$!
   echo "$pid" > "$KAFKA_STATE_DIR/pid"
@@ -134,10 +148,16 @@ bootstrap() {
   cat "$KAFKA_STATE_DIR/bootstrap"
 }
 
+wipe() {
+  down
+  rm -rf "$KAFKA_STATE_DIR"
+}
+
 case "${1:-}" in
   fetch) fetch ;;
   up) up ;;
   down) down ;;
   bootstrap) bootstrap ;;
-  *) echo "usage: $0 fetch|up|down|bootstrap" >&2; exit 2 ;;
+  wipe) wipe ;;
+  *) echo "usage: $0 fetch|up|down|wipe|bootstrap" >&2; exit 2 ;;
 esac

@@ -60,6 +60,7 @@ class Pipeline:
         n = next(_counter)
         self.bootstrap = bootstrap
         self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.prefix = f"t{n}-{os.getpid()}."
         self.partitions = partitions
         self.env = {
@@ -97,6 +98,7 @@ class Pipeline:
             [*WIREWATCH, *args], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         proc.log_path = log_path
+        proc.name = name
         proc.web_port = int(env["WIREWATCH_WEB_PORT"])
         self.workers.append(proc)
         deadline = time.monotonic() + ready_timeout
@@ -130,7 +132,41 @@ class Pipeline:
         messages = self.read(name, lambda msgs: until([orjson.loads(v) for _, v in msgs]), timeout)
         return [orjson.loads(v) for _, v in messages]
 
-    async def _read(self, topic: str, until, timeout: float) -> list[tuple[bytes | None, bytes]]:
+    def read_with_timestamps(self, name: str, timeout: float = 60.0, idle: float = 3.0) -> list[tuple[int, dict]]:
+        """(Kafka timestamp in ms, decoded value) of every message on a topic, read until `idle` quiet seconds."""
+        records = asyncio.run(
+            self._read(self.topic(name), lambda messages: False, timeout, with_timestamps=True, idle=idle)
+        )
+        return [(timestamp, orjson.loads(value)) for timestamp, value in records]
+
+    def read_to_end(self, name: str, timeout: float = 30.0) -> list[tuple[bytes | None, bytes]]:
+        """Every message on a topic from the beginning to its end as of now: all that acknowledged
+        producers wrote, without waiting for more (to check that nothing was sent twice)."""
+        return asyncio.run(self._read_to_end(self.topic(name), timeout))
+
+    async def _read_to_end(self, topic: str, timeout: float) -> list[tuple[bytes | None, bytes]]:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", group_id=None
+        )
+        await consumer.start()
+        messages: list[tuple[bytes | None, bytes]] = []
+        try:
+            partitions = [TopicPartition(topic, p) for p in range(self.partitions_of(topic))]
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning()
+            ends = await consumer.end_offsets(partitions)
+            async with asyncio.timeout(timeout):
+                for partition in partitions:
+                    while await consumer.position(partition) < ends[partition]:
+                        batch = await consumer.getmany(partition, timeout_ms=200)
+                        messages.extend((r.key, r.value) for records in batch.values() for r in records)
+        finally:
+            await consumer.stop()
+        return messages
+
+    async def _read(
+        self, topic: str, until, timeout: float, with_timestamps: bool = False, idle: float | None = None
+    ) -> list[tuple]:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", group_id=None
         )
@@ -140,10 +176,15 @@ class Pipeline:
             deadline = time.monotonic() + timeout
             consumer.assign([TopicPartition(topic, p) for p in range(self.partitions_of(topic))])
             await consumer.seek_to_beginning()
+            last_message = time.monotonic()
             while time.monotonic() < deadline and not until(messages):
+                if idle is not None and time.monotonic() - last_message > idle:
+                    break
                 batch = await consumer.getmany(timeout_ms=200)
+                if batch:
+                    last_message = time.monotonic()
                 for records in batch.values():
-                    messages.extend((r.key, r.value) for r in records)
+                    messages.extend(((r.timestamp if with_timestamps else r.key), r.value) for r in records)
         finally:
             await consumer.stop()
         return messages

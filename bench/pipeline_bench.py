@@ -1,0 +1,211 @@
+"""The pipeline against the real broker: throughput, latency, memory, scaling.
+
+Starts its own Kafka broker (scripts/kafka.sh) and real `wirewatch worker` processes,
+feeds a generated stream (bench/stream_generator.py) through `wirewatch ingest`'s
+producer, and prints:
+- articles per second sustained, with 1 worker and with 2 workers on 4 partitions,
+  and the speed-up;
+- end-to-end latency p50/p95/p99 from ingest (the raw record's received_at) to the
+  first published event version that lists the article, at full speed and at half
+  the measured maximum rate;
+- peak resident memory per worker;
+- beside them the bare cost of the same articles through clean + extract with no
+  Kafka, and the ratio pipeline / bare.
+Usage: python bench/pipeline_bench.py [--events N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from urllib.request import urlopen
+
+import orjson
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.stream_generator import generate  # noqa: E402
+from tests.harness import Pipeline, start_broker, stop_broker  # noqa: E402
+
+
+def scrape_counter(port: int, name: str, stage: str) -> float:
+    text = urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(f'{name}{{stage="{stage}"') or line.startswith(f'{name}{{stage="{stage}",'):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+class MemoryPeak(threading.Thread):
+    """Samples the resident memory of worker processes (and their children) every 0.2 s."""
+
+    def __init__(self, pids: list[int]):
+        super().__init__(daemon=True)
+        self.processes = [psutil.Process(pid) for pid in pids]
+        self.peaks = [0] * len(pids)
+        self.running = True
+
+    def run(self) -> None:
+        while self.running:
+            for i, proc in enumerate(self.processes):
+                try:
+                    rss = proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
+                except psutil.Error:
+                    continue
+                self.peaks[i] = max(self.peaks[i], rss)
+            time.sleep(0.2)
+
+
+async def produce_paced(pipeline: Pipeline, records: list[dict], rate: float | None) -> None:
+    """Send raw records as `wirewatch ingest` does, stamping received_at at send time; rate=None: flat out."""
+    from agents.ingest import new_producer
+    from streams.settings import Settings
+
+    settings = Settings(broker=pipeline.bootstrap)
+    producer = new_producer(settings)
+    await producer.start()
+    topic = pipeline.topic("articles.raw")
+    started = time.monotonic()
+    pending = []
+    try:
+        for i, record in enumerate(records):
+            if rate:
+                delay = started + i / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            record = {**record, "received_at": datetime.now().astimezone().isoformat()}
+            pending.append(await producer.send(topic, orjson.dumps(record), key=record["article_id"].encode()))
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+def run_once(bootstrap: str, workdir: Path, records: list[dict], workers: int, rate: float | None) -> dict:
+    pipeline = Pipeline(bootstrap, workdir, partitions=4)
+    try:
+        procs = [pipeline.start_worker(f"w{i + 1}", ready_timeout=180) for i in range(workers)]
+        memory = MemoryPeak([p.pid for p in procs])
+        memory.start()
+        time.sleep(3)  # let the group settle on its partition assignment
+        started = time.monotonic()
+        asyncio.run(produce_paced(pipeline, records, rate))
+        deadline = started + 900
+        # Done when the mention router has seen every article (copies included) and the
+        # event stage has taken every mention the router sent.
+        while time.monotonic() < deadline:
+            routed = sum(scrape_counter(p.web_port, "wirewatch_messages_in_total", "mention_router") for p in procs)
+            merged = sum(scrape_counter(p.web_port, "wirewatch_messages_in_total", "dedup") for p in procs)
+            sent = sum(scrape_counter(p.web_port, "wirewatch_messages_out_total", "mention_router") for p in procs)
+            if routed >= len(records) and merged >= sent:
+                break
+            time.sleep(0.2)
+        elapsed = time.monotonic() - started
+        memory.running = False
+        latencies = latencies_of(pipeline, records)
+        return {
+            "workers": workers,
+            "articles": len(records),
+            "seconds": round(elapsed, 2),
+            "articles_per_second": round(len(records) / elapsed, 1),
+            "latency_p50_s": percentile(latencies, 50),
+            "latency_p95_s": percentile(latencies, 95),
+            "latency_p99_s": percentile(latencies, 99),
+            "peak_rss_mb_per_worker": [round(peak / 2**20) for peak in memory.peaks],
+        }
+    finally:
+        pipeline.stop_all()
+
+
+def latencies_of(pipeline: Pipeline, records: list[dict]) -> list[float]:
+    """Seconds from each article's ingest to the first event version that lists it."""
+    raw = {
+        r["article_id"]: r["received_at"] for r in pipeline.read_json("articles.raw", lambda v: len(v) >= len(records))
+    }
+    first_listed: dict[str, float] = {}
+    events = pipeline.read_with_timestamps("events.enriched", timeout=20)
+    for timestamp_ms, event in events:
+        for source in event["sources"]:
+            first_listed.setdefault(source["article_id"], timestamp_ms / 1000)
+    return [
+        max(0.0, first_listed[a] - datetime.fromisoformat(received).timestamp())
+        for a, received in raw.items()
+        if a in first_listed
+    ]
+
+
+def percentile(values: list[float], q: int) -> float | None:
+    if not values:
+        return None
+    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 3) if len(values) > 1 else values[0]
+
+
+def bare_throughput(records: list[dict]) -> float:
+    """Articles per second through clean + extract in this process, no Kafka: the same NLP
+    work as the pipeline (copies found by the article index are not extracted)."""
+    from agents.logic.clean import clean_article
+    from agents.logic.dedup import article_time
+    from agents.logic.extract import extract_article, load_nlp
+    from agents.logic.near_duplicates import ArticleIndex
+    from streams.settings import settings
+
+    nlp = load_nlp(settings.spacy_model)
+    index = ArticleIndex({}, {})
+    started = time.perf_counter()
+    for record in records:
+        clean = clean_article(record)
+        if not index.check(clean["article_id"], clean["fingerprint"], clean["body"], article_time(clean)):
+            extract_article(clean, nlp)
+    return len(records) / (time.perf_counter() - started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=400, help="events to generate (each told 3-5 times)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    records = [report.record for report in generate(args.events)]
+    bare = bare_throughput(records)
+    with tempfile.TemporaryDirectory(prefix="wirewatch-bench-") as tmp:
+        tmp_path = Path(tmp)
+        bootstrap = start_broker(tmp_path / "kafka")
+        try:
+            one = run_once(bootstrap, tmp_path / "one", records, workers=1, rate=None)
+            half = run_once(bootstrap, tmp_path / "half", records, workers=1, rate=one["articles_per_second"] / 2)
+            two = run_once(bootstrap, tmp_path / "two", records, workers=2, rate=None)
+        finally:
+            stop_broker(tmp_path / "kafka")
+    figures = {
+        "articles": len(records),
+        "bare_clean_extract_articles_per_second": round(bare, 1),
+        "one_worker": one,
+        "one_worker_half_rate": half,
+        "two_workers": two,
+        "pipeline_over_bare": round(one["articles_per_second"] / bare, 2),
+        "speedup_two_over_one": round(two["articles_per_second"] / one["articles_per_second"], 2),
+    }
+    if args.json:
+        print(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
+        return 0
+    print(f"pipeline benchmark: {len(records)} generated articles ({args.events} events), 4 partitions, real broker")
+    print(f"  bare clean+extract, no Kafka       {bare:8.1f} articles/s")
+    for label, run in (("1 worker, flat out", one), ("1 worker, half rate", half), ("2 workers, flat out", two)):
+        print(
+            f"  {label:<22} {run['articles_per_second']:8.1f} articles/s  latency p50 {run['latency_p50_s']} s"
+            f"  p95 {run['latency_p95_s']} s  p99 {run['latency_p99_s']} s  peak RSS {run['peak_rss_mb_per_worker']} MB"
+        )
+    print(f"  pipeline / bare (1 worker)         {figures['pipeline_over_bare']:8.2f}")
+    print(f"  speed-up 2 workers / 1             {figures['speedup_two_over_one']:8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
