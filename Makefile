@@ -37,6 +37,7 @@ demo: venv
 	scripts/demo.sh
 
 test: venv
+	scripts/system-deps.sh
 	scripts/kafka.sh fetch
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
@@ -44,6 +45,7 @@ test-unit: venv
 	$(PY) -m pytest -q -m "not integration" $(PYTEST_ARGS)
 
 test-integration: venv
+	scripts/system-deps.sh
 	scripts/kafka.sh fetch
 	$(PY) -m pytest -q -m integration $(PYTEST_ARGS)
 
