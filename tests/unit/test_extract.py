@@ -602,3 +602,51 @@ def test_demonyms_hyphenated_towns_and_self_named_groups(nlp):
     assert names == {"Urus-Martan": "place", "Urus-Martan Mujahideen": "group"}
     event = out["events"][0]
     assert event["certainty"] == "claimed" and roles(event) == {"Urus-Martan Mujahideen": "perpetrator"}
+
+
+def test_a_place_of_the_article_region_beats_a_bigger_homonym_elsewhere():
+    # Aksay: a town of 39,000 in Rostov Oblast, a village in Dagestan.
+    assert gazetteer().resolve("Aksai", Context({"RU"}, {"Dagestan"})).admin1 == "Dagestan"
+
+
+def test_a_town_with_a_homonym_of_like_size_does_not_set_the_context(nlp):
+    out = extract_article(
+        article(
+            "Security forces killed a militant in the village of Aksai in the Khasavyurt district of Dagestan "
+            "on Saturday."
+        ),
+        nlp,
+    )
+    assert only_event(out, "killed")["location"]["admin1"] == "Dagestan"
+
+
+def test_outskirts_of_x_is_a_place(nlp):
+    out = extract_article(article("Adam Elmurzayev was shot dead yesterday on the outskirts of Shali."), nlp)
+    assert entity(out, "Shali")["kind"] == "place"
+    assert out["events"][0]["location"]["canonical"] == "Shali"
+
+
+def test_a_date_of_birth_does_not_date_the_event(nlp):
+    out = extract_article(
+        article(
+            "Security forces killed a militant in Nalchik on Saturday. The man, Magomed Isaev, born in 1988, "
+            "was killed after he threw a grenade at officers."
+        ),
+        nlp,
+    )
+    killed = only_event(out, "killed")
+    assert killed["time"]["start"] == "2014-04-26" and roles(killed) == {"Magomed Isaev": "victim"}
+
+
+def test_a_purpose_infinitive_is_no_event_but_an_agreed_one_is(nlp):
+    out = extract_article(
+        article("Adam Elmurzayev was shot dead after he opened fire on police who had come to detain him."), nlp
+    )
+    assert [e["type"] for e in out["events"]] != [] and all(e["type"] != "arrested" for e in out["events"])
+    deal = extract_article(article("Norvex Energy has agreed to buy Baltgrid for 1.2 billion euros."), nlp)
+    assert only_event(deal, "business")
+
+
+def test_a_mudflow_is_a_disaster(nlp):
+    out = extract_article(article("A mudflow swept into the mountain town of Tyrnyauz on Thursday."), nlp)
+    assert only_event(out, "disaster")["location"]["canonical"] == "Tyrnyauz"

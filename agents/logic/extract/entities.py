@@ -34,8 +34,14 @@ PLACE_NOUNS = frozenset(
         "resort",
         "suburb",
         "county",
+        "outskirt",
+        "outskirts",
+        "vicinity",
+        "environs",
     }
 )
+# A town sets the article's context only when this many times bigger than any homonym elsewhere.
+HOMONYM_DOMINANCE = 10
 LOCATIVE_PREPS = frozenset({"in", "near", "at", "outside", "from", "around", "across", "into", "towards", "to"})
 _AGE = re.compile(r"^\d{1,3}$")
 _YEAR_OLD = re.compile(r"(\d{1,3})-year-old\s*$")
@@ -151,7 +157,7 @@ def find_entities(doc: Doc, dateline_place: str | None = None) -> ArticleEntitie
     kept = [m for m in mentions if _settle_kind(doc, m, gaz, context, person_names, placed_texts, org_heads)]
     _agree_on_kinds(kept)
     for mention in kept:
-        if mention.kind == "place" and mention.place and _confident(mention.place):
+        if mention.kind == "place" and mention.place and _confident(mention.place, mention.text):
             context.add(mention.place)
     for mention in kept:
         if mention.kind == "place":
@@ -322,14 +328,21 @@ def _first_context(mentions: list[Mention], dateline_place: str | None) -> Conte
     for mention in mentions:
         if mention.kind == "place" or (mention.kind == "norp" and gaz.candidates(mention.text)):
             mention.place = gaz.resolve(mention.text)
-            if mention.place and _confident(mention.place):
+            if mention.place and _confident(mention.place, mention.text):
                 context.add(mention.place)
     return context
 
 
-def _confident(place: Place) -> bool:
-    """Places that may set the article's context: a homonymous village or district may not."""
-    return place.precision in ("country", "region") or (place.precision == "town" and place.population >= 15_000)
+def _confident(place: Place, reported: str) -> bool:
+    """Places that may set the article's context: a village or district may not, nor a town with
+    a homonym of like size elsewhere (Aksay in Rostov Oblast, Aksay in Dagestan, Aqsay in
+    Kazakhstan), which the context is yet to choose among."""
+    if place.precision in ("country", "region"):
+        return True
+    if place.precision != "town" or place.population < 15_000:
+        return False
+    others = [p.population for p in gazetteer().candidates(reported) if p.admin1 != place.admin1]
+    return place.population >= HOMONYM_DOMINANCE * max(others, default=0)
 
 
 # -- kinds -------------------------------------------------------------------------------

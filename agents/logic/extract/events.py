@@ -226,6 +226,8 @@ def _excluded(token: Token) -> bool:
         return True  # "militants who attack police": a habit, not an event
     if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in token.children):
         return True
+    if _purpose_infinitive(token):
+        return True  # "police who had come to detain him": what they meant to do, not what happened
     node = token
     for _ in range(3):
         if node.head.i == node.i:
@@ -234,6 +236,18 @@ def _excluded(token: Token) -> bool:
         if node.lemma_ in tx.IRREALIS_HEADS:
             return True  # "suspected of planning a terrorist attack"
     return False
+
+
+def _purpose_infinitive(verb: Token) -> bool:
+    """'to detain him' under a verb that does not make it the news ('came to', 'was sent to',
+    'in order to'); 'managed to kill', 'agreed to buy' do."""
+    if verb.pos_ != "VERB" or verb.dep_ not in ("advcl", "xcomp", "relcl", "acl"):
+        return False
+    auxiliaries = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    if not any(c.tag_ == "TO" for c in auxiliaries) or any(c.lemma_ == "have" for c in auxiliaries):
+        return False  # a perfect infinitive reports the past: "is believed to have been killed"
+    head = verb.head.lemma_
+    return head not in tx.REALISING_HEADS and head not in tx.ALLEGE_LEMMAS and head not in tx.REPORTING_LEMMAS
 
 
 def _generic(plural: Token) -> bool:

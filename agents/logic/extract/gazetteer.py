@@ -432,7 +432,7 @@ def _best(places: list[Place], context: Context) -> Place:
     return max(
         places,
         key=lambda p: (
-            (3 if context.score(p) == 2 else 2 * context.score(p))
+            (5 if context.score(p) == 2 else 2 * context.score(p))
             + kind_bonus[p.precision]
             + math.log10(p.population + 1)
         ),

@@ -209,11 +209,18 @@ def time_for(trigger: Token, kind: str, times: list[tuple[TimeExpr, Token]], for
         for t, root in times
         if not t.text.lower().startswith(("by ", "until "))
         and not governed_by(root, foreign)
+        and not _is_birth_date(root)
         and (kind in tx.COMMUNICATION_TYPES or not _is_reporting_time(root, trigger))
     ]
     if not usable:
         return None
     return min(usable, key=lambda item: abs(item[1].i - trigger.i))[0]
+
+
+def _is_birth_date(root: Token) -> bool:
+    """'Magomed Isaev, born in 1988, ...': a date of birth, never the date of the event."""
+    head = root.head.head if root.dep_ == "pobj" else root.head
+    return head.lower_ == "born" or (head.lemma_ == "birth" and head.pos_ == "NOUN")
 
 
 def _is_reporting_time(root: Token, trigger: Token) -> bool:

@@ -110,6 +110,9 @@ NOUN_TRIGGERS = {
     "flooding": "disaster",
     "landslide": "disaster",
     "mudslide": "disaster",
+    "mudflow": "disaster",
+    "rockslide": "disaster",
+    "rockfall": "disaster",
     "avalanche": "disaster",
     "wildfire": "disaster",
     "blaze": "disaster",
@@ -181,6 +184,10 @@ ARRESTED_WORDS = frozenset({"detain", "arrest", "apprehend"})
 
 # A verb over the trigger that says the event did not (yet) happen.
 IRREALIS_HEADS = frozenset({"plan", "plot", "prepare", "intend", "try", "attempt"})
+# Verbs over an infinitive trigger that make it the news: it happened ("managed to escape") or
+# was agreed or decided ("has agreed to buy"); under any other ("came to detain him", "was sent
+# to arrest") the infinitive is only a purpose.
+REALISING_HEADS = frozenset({"manage", "succeed", "able", "agree", "decide"})
 # "found guilty of murder": the noun is a charge, not a new event.
 CHARGE_HEADS = frozenset({"guilty", "charge", "accuse", "convict", "indict"})
 
