@@ -244,3 +244,31 @@ def subscribe(
 
     with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
         asyncio.run(run())
+
+
+@main.command()
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    metavar="URL",
+    help="A worker's metrics endpoint, e.g. http://host:6066 (repeatable) "
+    "[default: http://127.0.0.1:WIREWATCH_WEB_PORT/metrics].",
+)
+@click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object on stdout.")
+def stats(urls: tuple[str, ...], as_json: bool) -> None:
+    """The pipeline's health at a glance, from the workers' /metrics.
+
+    Per stage messages in, out and dead-lettered with processing p50/p99, end-to-end
+    latency, dead letters by reason, deduplication rates, consumer lag, table sizes and
+    each worker's heartbeat age. Exits 1 when a worker does not answer.
+    """
+    from streams.stats import gather, render
+
+    health = gather(list(urls) or [f"http://127.0.0.1:{settings.web_port}/metrics"])
+    if as_json:
+        sys.stdout.buffer.write(orjson.dumps(health.as_dict()) + b"\n")
+    else:
+        Console().print(render(health))
+    if not all(worker.error is None for worker in health.workers):
+        sys.exit(1)
