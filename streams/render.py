@@ -59,9 +59,13 @@ def what_changed(previous: dict, event: dict) -> list[str]:
     return changes
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _sources(event: dict, previous: dict | None) -> Text:
     known = {source["article_id"] for source in previous["sources"]} if previous else None
-    line = Text(f"sources: {event['num_articles']} articles from {event['num_sources']} outlets: ")
+    line = Text(f"sources: {_count(event['num_articles'], 'report')} from {_count(event['num_sources'], 'outlet')}: ")
     for n, source in enumerate(sorted(event["sources"], key=lambda s: (s["outlet"] or "", s["article_id"]))):
         if n:
             line.append(", ")
