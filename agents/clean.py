@@ -1,24 +1,42 @@
-"""Clean agent: articles.raw -> articles.clean (and the article index, to find copies)."""
+"""Clean agent: articles.raw -> articles.clean (and the article index, to find copies).
+
+Per article id it remembers the version it let through (table article-versions, on
+the partitions of articles.raw, which is keyed by article id), so that a wire item's
+correction goes on while an older version arriving late, or the same version sent
+again, stops here (agents.logic.revisions).
+"""
 
 from __future__ import annotations
 
+import logging
+
+from agents.logic import revisions
 from agents.logic.clean import CleanError, clean_article
 from streams import stage
 from streams.app import app, article_index_topic, clean_topic, raw_topic
 from streams.deadletter import Rejected
 from streams.settings import settings
 
+log = logging.getLogger(__name__)
+
 STAGE = "clean"
 # All articles go to the one partition of the index, whatever their id.
 INDEX_KEY = b"index"
 stage.declare(STAGE, [clean_topic, article_index_topic])
 
+article_versions = app.Table("article-versions", default=None)
+
 
 async def handle(raw: dict) -> list[stage.Outgoing]:
+    seen = article_versions.get(raw["article_id"])
+    if not revisions.admit(seen, raw):
+        log.info("%s: version %s already superseded or seen (%s)", raw["article_id"], raw.get("version"), seen)
+        return []
     try:
         record = clean_article(raw, max_body_bytes=settings.max_body_bytes)
     except CleanError as exc:
         raise Rejected(exc.reason, str(exc)) from exc
+    article_versions[raw["article_id"]] = revisions.mark(raw)
     return [
         (clean_topic, record["article_id"].encode(), record),
         (article_index_topic, INDEX_KEY, record),

@@ -109,7 +109,9 @@ async def merge_mention(message: dict) -> list[stage.Outgoing]:
     fed = article_event_ids.get(fed_key) or []
     if payload["event_id"] not in fed:
         article_event_ids[fed_key] = [*fed, payload["event_id"]]
-    return event_versions([payload])
+    # A newer version of the article takes back what the earlier one brought to the other events.
+    withdrawn = [event_store.withdraw_earlier_version(event_id, article) for event_id in fed]
+    return event_versions([payload, *(p for p in withdrawn if p is not None)])
 
 
 stage.declare("article_index", [extract_queue_topic])

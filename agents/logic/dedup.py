@@ -289,8 +289,12 @@ def _new_state(event_id: str, key: str) -> dict:
     }
 
 
+def _received_at(article: dict) -> str:
+    return article.get("received_at") or article.get("published_at")
+
+
 def _source(article: dict, sentence: str, duplicate_of: str | None) -> dict:
-    received = article.get("received_at") or article.get("published_at")
+    received = _received_at(article)
     return {
         "article_id": article["article_id"],
         "outlet": article.get("source"),
@@ -333,8 +337,35 @@ def _merge_actors(actors: list[dict], mention_actors: list[dict]) -> list[dict]:
     return merged
 
 
+def _without_earlier_version(state: dict, article: dict) -> dict | None:
+    """The state without what an earlier version of the article brought to it (its source and
+    mentions); None if the state holds a later version. An arrival received later under the same
+    id is a newer version: the clean stage stops older and repeated ones (agents.logic.revisions)."""
+    held = next((s for s in state["sources"] if s["article_id"] == article["article_id"]), None)
+    if held is None or held["duplicate_of"]:
+        return state
+    received = parse_timestamp(_received_at(article)).timestamp()
+    if received <= held["received"]:
+        return state if received == held["received"] else None
+    mentions = [mention for mention in state["mentions"] if mention["article_id"] != article["article_id"]]
+    # States stored before mentions kept their actors cannot take an article's actors back.
+    rebuilt = all("actors" in mention for mention in mentions)
+    actors = [actor for mention in mentions for actor in mention["actors"]] if rebuilt else None
+    return {
+        **state,
+        "sources": [source for source in state["sources"] if source is not held],
+        "mentions": mentions,
+        "actors": state["actors"] if actors is None else _merge_actors([], actors),
+    }
+
+
 def _add_mention(state: dict, mention: dict, article: dict) -> dict:
-    """A new state with the mention (and its article as a source); unchanged if already merged."""
+    """A new state with the mention (and its article as a source); unchanged if already merged or
+    if the state holds a later version of the article. A newer version replaces the earlier one."""
+    revised = _without_earlier_version(state, article)
+    if revised is None:
+        return state
+    state = revised
     if any(known["mention_id"] == mention["mention_id"] for known in state["mentions"]):
         return state
     sources = state["sources"]
@@ -350,6 +381,7 @@ def _add_mention(state: dict, mention: dict, article: dict) -> dict:
         "certainty": mention["certainty"],
         "attributed_to": mention.get("attributed_to"),
         "denied": is_denial(mention),
+        "actors": mention["actors"],
     }
     return {
         **state,
@@ -692,6 +724,16 @@ class EventStore:
         }
         return self._save(state)
 
+    def withdraw_earlier_version(self, event_id: str, article: dict) -> dict | None:
+        """Take back from an event what an earlier version of the article brought to it, once a
+        newer version no longer reports it there: the new payload, or None when nothing changed.
+        An event the earlier version alone reported is left as it was: an event never has no report."""
+        state = self.events.get(event_id)
+        revised = None if state is None else _without_earlier_version(state, article)
+        if revised is None or revised is state or not revised["mentions"]:
+            return None
+        return self._save(revised)
+
     def expire(self, now: datetime) -> int:
         """Drop events not seen for the window before now; returns how many."""
         cutoff = now.timestamp() - self.window_seconds
@@ -796,6 +838,10 @@ class Deduplicator:
             payload, _ = self.events.merge(mention, record)
             payloads.append(payload)
             refs.append([blocking_key(mention, record), payload["event_id"]])
+        merged = {event_id for _, event_id in refs}
+        for _, event_id in self.articles.event_refs(record["article_id"]):
+            if event_id not in merged and (payload := self.events.withdraw_earlier_version(event_id, record)):
+                payloads.append(payload)
         self.articles.link_events(record["article_id"], refs)
         return ProcessedArticle(None, payloads)
 

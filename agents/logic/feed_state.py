@@ -26,17 +26,18 @@ import fcntl
 import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
+
+from agents.logic.revisions import parse_time, version_order
 
 FORMAT = 1
 STATE_FILE = "feeds-state.json"
 LOCK_FILE = "feeds.lock"
 # An item missing from every feed for this long is forgotten: feeds list recent items only.
 FORGET_AFTER = timedelta(days=30)
-_OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
 class StateLocked(RuntimeError):
@@ -99,7 +100,7 @@ class SentItem:
 
     def older_than(self, version: int | None, version_created_at: str | None) -> bool:
         """Whether (version, version_created_at) is a newer version of what was sent."""
-        return (version or 0, _time(version_created_at)) > (self.version or 0, _time(self.version_created_at))
+        return version_order(version, version_created_at) > version_order(self.version, self.version_created_at)
 
 
 @dataclass
@@ -127,7 +128,9 @@ class FeedState:
     def forget_old(self, now: datetime) -> None:
         listed = {key for status in self.feeds.values() for key in status.keys}
         cutoff = now - FORGET_AFTER
-        self.sent = {key: item for key, item in self.sent.items() if key in listed or _time(item.seen_at) >= cutoff}
+        self.sent = {
+            key: item for key, item in self.sent.items() if key in listed or parse_time(item.seen_at) >= cutoff
+        }
 
     # ---------------------------------------------------------------- the file
 
@@ -180,10 +183,3 @@ def locked(state_dir: str | os.PathLike) -> Iterator[None]:
         except BlockingIOError as exc:
             raise StateLocked(f"another `wirewatch feeds` is using {directory}") from exc
         yield
-
-
-def _time(value: str | None) -> datetime:
-    if not value:
-        return _OLDEST
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from agents.logic import revisions
 from agents.logic.clean import CleanError, clean_article
 from agents.logic.dedup import Deduplicator, article_time, parse_timestamp
 from agents.logic.extract import extract_article, load_nlp
@@ -38,11 +39,14 @@ def process_paths(
     dedup = Deduplicator(window_days=settings.dedup_window_days)
     result = ProcessResult()
     latest: dict[str, dict] = {}
+    versions: dict[str, dict] = {}  # article id -> the version let through, as the clean agent keeps it
     for item in read_inputs(paths, settings.max_body_bytes):
         if isinstance(item, Refused):
             result.refused.append(item)
             continue
         raw = item.record
+        if not revisions.admit(versions.get(raw["article_id"]), raw):
+            continue
         if default_published and not raw["published_at"]:
             raw = {**raw, "published_at": default_published}
         try:
@@ -50,6 +54,7 @@ def process_paths(
         except CleanError as exc:
             result.refused.append(Refused(exc.reason, str(exc), raw["body"].encode(), item.origin, raw["article_id"]))
             continue
+        versions[raw["article_id"]] = revisions.mark(raw)
         result.articles += 1
         duplicate_of = dedup.articles.check(
             clean["article_id"], clean["fingerprint"], clean["body"], article_time(clean)
