@@ -38,6 +38,19 @@ def _paths_or_urls(ctx: click.Context, param: click.Parameter, sources: tuple[st
     return sources
 
 
+@contextlib.contextmanager
+def _reaching_the_broker():
+    """A clear message instead of a traceback when no broker answers at WIREWATCH_BROKER."""
+    from aiokafka.errors import KafkaConnectionError
+
+    try:
+        yield
+    except KafkaConnectionError as exc:
+        raise click.ClickException(
+            f"no Kafka broker answers at {settings.broker}: set WIREWATCH_BROKER, or start one with `make up` ({exc})"
+        ) from exc
+
+
 @main.command()
 @click.argument("sources", metavar="PATH|URL...", nargs=-1, required=True, callback=_paths_or_urls)
 def ingest(sources: tuple[str, ...]) -> None:
@@ -49,7 +62,8 @@ def ingest(sources: tuple[str, ...]) -> None:
     """
     from agents.ingest import ingest as run_ingest
 
-    summary = asyncio.run(run_ingest(sources, settings, err_console))
+    with _reaching_the_broker():
+        summary = asyncio.run(run_ingest(sources, settings, err_console))
     table = Table(title="ingest summary", show_header=True)
     table.add_column("outcome")
     table.add_column("count", justify="right")
@@ -84,10 +98,11 @@ def feeds(feeds_file: str | None, once: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        if not once:
-            asyncio.run(run_feeds(configured, settings))
-            return
-        results = asyncio.run(poll_once(configured, settings))
+        with _reaching_the_broker():
+            if not once:
+                asyncio.run(run_feeds(configured, settings))
+                return
+            results = asyncio.run(poll_once(configured, settings))
     except StateLocked as exc:
         raise click.ClickException(str(exc)) from exc
     table = Table(title="feeds polled", show_header=True)
