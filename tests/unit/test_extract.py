@@ -650,3 +650,44 @@ def test_a_purpose_infinitive_is_no_event_but_an_agreed_one_is(nlp):
 def test_a_mudflow_is_a_disaster(nlp):
     out = extract_article(article("A mudflow swept into the mountain town of Tyrnyauz on Thursday."), nlp)
     assert only_event(out, "disaster")["location"]["canonical"] == "Tyrnyauz"
+
+
+def test_opening_a_facility_is_business_news_and_an_unlabelled_company_name_an_organisation(nlp):
+    out = extract_article(
+        article("Caspian Grain Company opened its terminal in Makhachkala on Tuesday, doubling the port's capacity."),
+        nlp,
+    )
+    deal = only_event(out, "business")
+    assert roles(deal) == {"Caspian Grain Company": "subject"}
+    assert (deal["location"]["canonical"], deal["time"]["start"]) == ("Makhachkala", "2014-04-22")
+    assert entity(out, "Caspian Grain Company")["kind"] == "organisation"
+    assert extract_article(article("Police opened a criminal case against the director."), nlp)["events"] == []
+
+
+def test_the_place_of_the_offence_is_not_the_place_of_the_sentence(nlp):
+    out = extract_article(
+        article(
+            "The Supreme Court of Chechnya on Tuesday sentenced Adam Elmurzaev to three years in prison for "
+            "taking part in an illegal armed group in Syria."
+        ),
+        nlp,
+    )
+    # No place of its own: the court's name places it.
+    assert only_event(out, "sentenced")["location"]["canonical"] == "Chechnya"
+
+
+def test_the_place_after_a_persons_of_is_where_they_come_from(nlp):
+    out = extract_article(
+        article("Adam Elmurzayev of Shali was sentenced to three years in a colony in Grozny yesterday."), nlp
+    )
+    assert entity(out, "Shali")["kind"] == "place"
+    assert only_event(out, "sentenced")["location"]["canonical"] == "Grozny"
+
+
+def test_an_event_on_the_road_between_two_towns_is_placed_in_what_holds_both(nlp):
+    out = extract_article(
+        article("A suicide bomber blew himself up at a checkpoint on the road from Makhachkala to Sulak yesterday."),
+        nlp,
+    )
+    place = only_event(out, "bombing")["location"]
+    assert (place["canonical"], place["precision"]) == ("Dagestan", "region")

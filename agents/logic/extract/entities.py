@@ -313,6 +313,8 @@ def _mention(doc: Doc, span: Span) -> Mention | None:
         kind = "group" if set(text.lower().split()) & lexicon.GROUP_WORDS else "organisation"
     elif label == "NAME" and text.split()[-1].lower() in lexicon.GROUP_WORDS:
         kind = "group"  # "the Urus-Martan Mujahideen"
+    elif label == "NAME" and text.split()[-1].lower() in lexicon.ORG_HEADS:
+        kind = "organisation"  # "Caspian Grain Company", a name the model left unlabelled
     elif label in ("NORP", "NAME"):
         kind = label.lower()
     else:
@@ -420,9 +422,19 @@ def _place_cue(doc: Doc, m: Mention) -> bool:
         return True
     if root.dep_ == "pobj" and root.head.lower_ in LOCATIVE_PREPS:
         return True
+    if origin_of_person(root):
+        return True
     return any(c.dep_ == "conj" and c.ent_type_ in ("GPE", "LOC") for c in root.children) or (
         root.dep_ == "conj" and root.head.ent_type_ in ("GPE", "LOC")
     )
+
+
+def origin_of_person(root: Token) -> bool:
+    """'Adam Elmurzayev of Shali': a name after a person's 'of' is where they come from."""
+    if not (root.dep_ == "pobj" and root.head.lower_ == "of"):
+        return False
+    owner = root.head.head
+    return owner.ent_type_ == "PERSON" and owner.pos_ == "PROPN" and root.ent_iob_ != "I"
 
 
 def _org_cue(doc: Doc, m: Mention) -> bool:

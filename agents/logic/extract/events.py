@@ -9,6 +9,7 @@ conflicting: actors, place, time).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
@@ -18,10 +19,11 @@ from .arguments import actors, drop_quoted, entities_of, pledge_fallback, speake
 from .casualties import Casualty, merge_casualties, sentence_casualties
 from .certainty import MENTION_PRIORITY, attribution, certainty, is_claim, reporting_verb
 from .entities import ArticleEntities, Entity, place_dict
-from .gazetteer import Place
+from .gazetteer import Place, gazetteer
 from .setting import Where, compatible, place_for, refine_in_paragraph, sharpest, time_for, times_by_sentence
 from .timex import TimeExpr
 
+_SEAT = re.compile(r"\bof (?:the )?([A-Z][\w-]*(?: [A-Z][\w-]*)*)$")
 SEPARATE_CUES = frozenset({"separate", "another", "different", "unrelated"})
 # The actor that identifies an event of a type: two reports naming different ones are two events.
 KEY_ROLES = {
@@ -420,10 +422,25 @@ def location(event: Event, entities: ArticleEntities, dateline: Place | None) ->
                     where = sharper
                     break
         return place_dict(where.place, where.reported)
+    seat = _institution_seat(event, entities)
+    if seat is not None:
+        return place_dict(seat, seat.name)
     main = entities.main_place()
     if dateline is not None and (main is None or main.place.admin1 == dateline.admin1):
         return place_dict(dateline, dateline.name)
     return place_dict(main.place, main.name) if main is not None else None
+
+
+def _institution_seat(event: Event, entities: ArticleEntities) -> Place | None:
+    """'The Supreme Court of Chechnya sentenced ...': with no place of its own, an act of an
+    authority takes place where the authority's name puts it."""
+    for entity, role in event.actors():
+        if role == "authority" and entity.kind == "organisation":
+            named = _SEAT.search(entity.name)
+            place = gazetteer().resolve(named.group(1), entities.context) if named else None
+            if place is not None:
+                return place
+    return None
 
 
 def event_dict(

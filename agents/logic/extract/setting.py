@@ -8,13 +8,15 @@ from typing import NamedTuple
 from spacy.tokens import Doc, Span, Token
 
 from . import taxonomy as tx
-from .entities import ArticleEntities, Mention
+from .entities import ArticleEntities, Mention, origin_of_person
 from .gazetteer import Place, gazetteer
 from .timex import TimeExpr
 
 LOCATIVE = frozenset({"in", "near", "at", "outside", "on", "around", "inside"})
 # Nouns a place name may modify without the place being beside the point ("a Moscow airport").
 PLACE_HEADS = frozenset({"village", "town", "city", "district", "airport", "border", "outskirts", "region"})
+# Nouns for a way between two places: an event "on the road from X to Y" is at neither end.
+ROUTE_NOUNS = frozenset({"road", "highway", "motorway", "route", "railway", "track", "way"})
 # "in the same province": which kind of place the anaphor means.
 ANAPHOR_PRECISION = {
     "province": "region",
@@ -42,7 +44,9 @@ def place_for(trigger: Token, sent: Span, entities: ArticleEntities, foreign: se
     candidates = [
         (m, e)
         for m, e in entities.places_between(sent.start, sent.end)
-        if e.place is not None and not governed_by(doc[m.start : m.end].root, foreign)
+        if e.place is not None
+        and not governed_by(doc[m.start : m.end].root, foreign)
+        and not _in_reason(doc[m.start : m.end].root, trigger)
     ]
     if not candidates:
         return _anaphoric_place(sent, entities)
@@ -51,8 +55,8 @@ def place_for(trigger: Token, sent: Span, entities: ArticleEntities, foreign: se
         mention = item[0]
         root = doc[mention.start : mention.end].root
         score = abs(mention.start - trigger.i)
-        if root.dep_ == "pobj" and root.head.lower_ == "from":
-            score += 25  # where someone comes from, not where it happened
+        if root.dep_ == "pobj" and (root.head.lower_ == "from" or origin_of_person(root)):
+            score += 25  # where someone comes from ("from X", "Adam Elmurzayev of X"), not where it happened
         elif root.dep_ == "pobj" and root.head.lower_ in LOCATIVE:
             score -= 3
         if (
@@ -88,9 +92,22 @@ def place_for(trigger: Token, sent: Span, entities: ArticleEntities, foreign: se
                 )
                 break
     listed, span = _coordinated(doc[mention.start : mention.end].root, entities)
+    if len(listed) < 2:
+        listed, span = _route_ends(doc[mention.start : mention.end].root, entities)
     if len(listed) > 1 and (container := gazetteer().common_container(listed)) is not None:
         return Where(span.text, container)
     return Where(mention.text, place, _is_approximate(doc, mention))
+
+
+def _in_reason(token: Token, trigger: Token) -> bool:
+    """'jailed for fighting in Syria': a place in the reason given for the event is where the
+    offence happened, not where the event did."""
+    for ancestor in token.ancestors:
+        if ancestor.i == trigger.i:
+            return False
+        if ancestor.dep_ == "prep" and ancestor.lower_ == "for" and ancestor.head.i == trigger.i:
+            return True
+    return False
 
 
 def _said_inside(doc: Doc, inner: Mention, outer: Mention) -> bool:
@@ -123,6 +140,22 @@ def _coordinated(root: Token, entities: ArticleEntities) -> tuple[list[Place], S
             if entity is not None and entity.place is not None and entity.place not in places:
                 places.append(entity.place)
     return places, root.doc[head.i : max(t.right_edge.i for t in tokens) + 1]
+
+
+def _route_ends(root: Token, entities: ArticleEntities) -> tuple[list[Place], Span]:
+    """'on the road from Makhachkala to Sulak': the event lies between the two ends, somewhere in
+    what contains both."""
+    prep = root.head
+    route = prep.head
+    if root.dep_ != "pobj" or prep.lower_ not in ("from", "to", "between") or route.lemma_ not in ROUTE_NOUNS:
+        return [], root.doc[root.i : root.i + 1]
+    places: list[Place] = []
+    ends = [o for p in route.children if p.lower_ in ("from", "to", "between") for o in p.children]
+    for token in [t for end in ends for t in (end, *end.conjuncts)]:
+        entity = entities.at(token.i)
+        if entity is not None and entity.place is not None and entity.place not in places:
+            places.append(entity.place)
+    return places, root.doc[route.i : route.right_edge.i + 1]
 
 
 def _is_approximate(doc: Doc, mention: Mention) -> bool:

@@ -153,6 +153,33 @@ COMPOUND_TRIGGERS = {
     ("recruiting", "video"): "recruitment_call",
 }
 
+# What a company opens as business news: "a new grain terminal opened at the port".
+FACILITY_NOUNS = frozenset(
+    {
+        "terminal",
+        "plant",
+        "factory",
+        "mill",
+        "refinery",
+        "smelter",
+        "mine",
+        "port",
+        "store",
+        "shop",
+        "mall",
+        "warehouse",
+        "hub",
+        "pipeline",
+        "railway",
+        "office",
+        "branch",
+        "facility",
+        "hotel",
+        "restaurant",
+        "dealership",
+        "showroom",
+    }
+)
 ALLEGIANCE_NOUNS = frozenset({"allegiance", "loyalty", "oath", "bay'ah", "bayat", "bayah"})
 JOIN_LEMMAS = frozenset({"join", "fight", "travel", "wage", "go"})
 EXPLOSIVE_NOUNS = frozenset({"bomb", "device", "explosive", "ied", "mine", "grenade", "shell"})
@@ -354,6 +381,8 @@ def _verb_trigger(token: Token, lemma: str) -> str | None:
         return "sentenced"
     if lemma == "find" and any(c.lower_ == "dead" for c in children):
         return "killed"
+    if lemma in ("open", "inaugurate") and _opens_facility(token, children):
+        return "business"
     if lemma == "cut" and any(c.dep_ == "dobj" and c.lemma_ in ("job", "jobs", "workforce") for c in children):
         return "business"
     if lemma == "lay" and any(c.dep_ == "prt" and c.lower_ == "off" for c in children):
@@ -363,6 +392,15 @@ def _verb_trigger(token: Token, lemma: str) -> str | None:
     ):
         return None
     return VERB_TRIGGERS.get(lemma)
+
+
+def _opens_facility(token: Token, children: list[Token]) -> bool:
+    """'opened a grain terminal', 'the new plant opened on Tuesday', 'a terminal opened by the
+    governor' as opposed to 'opened a criminal case' or 'opened the way'."""
+    opened = [c for c in children if c.dep_ in ("dobj", "nsubj", "nsubjpass")]
+    if token.dep_ in ("acl", "amod"):
+        opened.append(token.head)
+    return any(noun.lemma_.lower() in FACILITY_NOUNS for noun in opened)
 
 
 def _asks_to_join(token: Token) -> bool:
