@@ -30,7 +30,7 @@ article_versions = app.Table("article-versions", default=None)
 async def handle(raw: dict) -> list[stage.Outgoing]:
     seen = article_versions.get(raw["article_id"])
     if not revisions.admit(seen, raw):
-        log.info("%s: version %s already superseded or seen (%s)", raw["article_id"], raw.get("version"), seen)
+        log.info("%s: not newer than the version let through before (%s): not sent on", raw["article_id"], seen)
         return []
     try:
         record = clean_article(raw, max_body_bytes=settings.max_body_bytes)
