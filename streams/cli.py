@@ -97,6 +97,7 @@ def feeds(feeds_file: str | None, once: bool) -> None:
     except FeedsFileError as exc:
         raise click.ClickException(str(exc)) from exc
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request; the poller logs one per feed
     try:
         with _reaching_the_broker():
             if not once:
@@ -109,7 +110,7 @@ def feeds(feeds_file: str | None, once: bool) -> None:
     table.add_column("feed")
     for column in ("sent", "refused", "already sent"):
         table.add_column(column, justify="right")
-    table.add_column("outcome")
+    table.add_column("outcome", overflow="fold")
     for result in results:
         counts = (str(result.sent), str(result.refused), str(result.already_sent))
         table.add_row(escape(result.feed.name or result.feed.url), *counts, escape(result.outcome))
