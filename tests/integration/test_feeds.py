@@ -165,6 +165,17 @@ def wait_for(condition, timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
+def summary_rows(output: str) -> dict[str, tuple[int, int, int]]:
+    """The counts per feed of the table `wirewatch feeds --once` prints (rows of the same feed name added up)."""
+    rows: dict[str, tuple[int, int, int]] = {}
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.strip("│ ").split("│")]
+        if len(cells) == 5 and cells[1].isdigit():
+            counts = tuple(int(cell) for cell in cells[1:4])
+            rows[cells[0]] = tuple(map(sum, zip(rows.get(cells[0], (0, 0, 0)), counts, strict=True)))
+    return rows
+
+
 def records_by_key(messages) -> dict[str, dict]:
     records = {key.decode(): orjson.loads(value) for key, value in messages}
     for record in records.values():
@@ -200,6 +211,14 @@ def test_polling_sends_each_item_once_and_a_corrected_version_again(pipeline, wi
     first = pipeline.run("feeds", "--once", timeout=120)
     assert first.returncode == 1, first.stderr  # one feed failed: the slow one
     assert "Slow Times" in first.stderr and "no complete answer within 1s" in first.stderr
+    # What each feed came to, as the summary table reports it: (sent, refused, already sent).
+    assert summary_rows(first.stderr) == {
+        "Highland Courier": (3, 0, 1),  # one item listed twice
+        "Steppe Gazette": (2, 0, 0),
+        "Caspian Wire": (4, 1, 0),  # three wire documents; a packageItem refused
+        "Valley Herald": (0, 1, 0),  # malformed XML
+        "Slow Times": (0, 0, 0),
+    }
 
     raw = pipeline.read_to_end("articles.raw")
     records = records_by_key(raw)
@@ -234,6 +253,13 @@ def test_polling_sends_each_item_once_and_a_corrected_version_again(pipeline, wi
     server.serve("/wire/ninjs", orjson.dumps([ninjs_1x, {**ninjs_2x, "version": "2"}]), "application/json")
     second = pipeline.run("feeds", "--once", timeout=120)
     assert second.returncode == 1, second.stderr
+    assert summary_rows(second.stderr) == {
+        "Highland Courier": (0, 0, 0),  # 304
+        "Steppe Gazette": (0, 0, 0),  # 304
+        "Caspian Wire": (1, 0, 4),  # the correction; the rest, the older version and the refused item known
+        "Valley Herald": (0, 0, 1),  # the same broken document: known, not dead-lettered again
+        "Slow Times": (0, 0, 0),
+    }
 
     raw_after = pipeline.read_to_end("articles.raw")
     versions = Counter((key.decode(), orjson.loads(value).get("version")) for key, value in raw_after)
