@@ -691,3 +691,10 @@ def test_an_event_on_the_road_between_two_towns_is_placed_in_what_holds_both(nlp
     )
     place = only_event(out, "bombing")["location"]
     assert (place["canonical"], place["precision"]) == ("Dagestan", "region")
+
+
+def test_went_by_the_name_gives_an_alias(nlp):
+    out = extract_article(
+        article("Aliaskhab Kebekov, who also went by the name Ali Abu Muhammad, was killed in Buinaksk."), nlp
+    )
+    assert "Ali Abu Muhammad" in entity(out, "Aliaskhab Kebekov")["variants"]

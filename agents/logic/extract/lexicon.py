@@ -443,6 +443,8 @@ ALIAS_CUES = (
     "aka",
     "nicknamed",
     "who goes by",
+    "went by",
+    "by the name",
     "under the name",
 )
 
