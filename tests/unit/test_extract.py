@@ -698,3 +698,10 @@ def test_went_by_the_name_gives_an_alias(nlp):
         article("Aliaskhab Kebekov, who also went by the name Ali Abu Muhammad, was killed in Buinaksk."), nlp
     )
     assert "Ali Abu Muhammad" in entity(out, "Aliaskhab Kebekov")["variants"]
+
+
+def test_threatened_into_doing_is_coercion_not_a_statement(nlp):
+    coerced = extract_article(article("The money came from businessmen who were threatened into paying."), nlp)
+    assert coerced["events"] == []
+    threat = extract_article(article("The Caucasus Emirate threatened to attack the Sochi Olympics."), nlp)
+    assert only_event(threat, "statement")

@@ -381,6 +381,8 @@ def _verb_trigger(token: Token, lemma: str) -> str | None:
         return "sentenced"
     if lemma == "find" and any(c.lower_ == "dead" for c in children):
         return "killed"
+    if lemma == "threaten" and any(c.dep_ == "prep" and c.lower_ == "into" for c in children):
+        return None  # "businessmen who were threatened into paying": coercion, not a public threat
     if lemma in ("open", "inaugurate") and _opens_facility(token, children):
         return "business"
     if lemma == "cut" and any(c.dep_ == "dobj" and c.lemma_ in ("job", "jobs", "workforce") for c in children):
