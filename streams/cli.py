@@ -286,5 +286,5 @@ def stats(urls: tuple[str, ...], as_json: bool) -> None:
         sys.stdout.buffer.write(orjson.dumps(health.as_dict()) + b"\n")
     else:
         Console().print(render(health))
-    if not all(worker.error is None for worker in health.workers):
+    if health.unreachable:
         sys.exit(1)

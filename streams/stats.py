@@ -128,8 +128,8 @@ class Health:
     tables: dict[str, float] = field(default_factory=dict)
 
     @property
-    def reachable(self) -> bool:
-        return any(worker.error is None for worker in self.workers)
+    def unreachable(self) -> list[Worker]:
+        return [worker for worker in self.workers if worker.error]
 
     def as_dict(self) -> dict:
         def outcomes(o: Outcomes | None) -> dict | None:
