@@ -705,3 +705,33 @@ def test_threatened_into_doing_is_coercion_not_a_statement(nlp):
     assert coerced["events"] == []
     threat = extract_article(article("The Caucasus Emirate threatened to attack the Sochi Olympics."), nlp)
     assert only_event(threat, "statement")
+
+
+def test_a_copula_names_the_people_an_event_participle_describes(nlp):
+    out = extract_article(
+        article(
+            "The three men killed yesterday in Baksan were Zaur Jabrailov, Artur Kuchmazokov and Alim Shogenov, "
+            "the interior ministry said."
+        ),
+        nlp,
+    )
+    assert roles(only_event(out, "killed")) == {
+        "Zaur Jabrailov": "victim",
+        "Artur Kuchmazokov": "victim",
+        "Alim Shogenov": "victim",
+    }
+
+
+def test_he_is_the_one_person_named_just_before(nlp):
+    out = extract_article(
+        article(
+            "Two years ago Zaur Dzhabrailov walked out of a Nalchik courtroom a free man. On Sunday he was killed "
+            "in Baksan after a five-hour siege."
+        ),
+        nlp,
+    )
+    assert roles(only_event(out, "killed")) == {"Zaur Dzhabrailov": "victim"}
+    two = extract_article(
+        article("Ruslan Gasanov met Magomed Isaev in Nalchik. On Sunday he was killed in Baksan."), nlp
+    )
+    assert roles(only_event(two, "killed")) == {}

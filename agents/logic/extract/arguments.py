@@ -117,7 +117,12 @@ def entities_of(token: Token, entities: ArticleEntities, depth: int = 0) -> list
         if token.lower_ in RELATIVE_PRONOUNS and token.head.dep_ == "relcl":
             return _antecedent(token.head.head, entities)
         if token.lower_ in PRONOUNS:
-            return _reporter(token, entities)
+            return _reporter(token, entities) or _previous_person(token, entities)
+        if token.dep_ == "nsubj" and token.head.lemma_ == "be":
+            # "The three men killed yesterday were X, Y and Z": the copula names them.
+            for attr in token.head.children:
+                if attr.dep_ == "attr":
+                    found.extend(e for e in entities_of(attr, entities, depth + 1) if e.kind == "person")
         for acl in token.children:  # "a group calling itself the Urus-Martan Mujahideen"
             if acl.dep_ == "acl" and acl.lemma_ in ("call", "name", "know"):
                 found.extend(e for t in acl.subtree if (e := entities.at(t.i)) and e.kind != "place" and e not in found)
@@ -149,6 +154,21 @@ def _reporter(pronoun: Token, entities: ArticleEntities) -> list[Entity]:
             subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
             return entities_of(subject, entities, depth=4) if subject is not None and subject.pos_ != "PRON" else []
     return []
+
+
+def _previous_person(pronoun: Token, entities: ArticleEntities) -> list[Entity]:
+    """'Two years ago Zaur Dzhabrailov walked free. On Sunday he was killed': a 'he' or 'she'
+    subject is the one person named since the start of the sentence before, if only one is."""
+    if pronoun.lower_ not in ("he", "she") or not pronoun.dep_.startswith("nsubj"):
+        return []
+    sentence = pronoun.sent
+    start = pronoun.doc[sentence.start - 1].sent.start if sentence.start > 0 else sentence.start
+    named = {
+        id(e): e
+        for e in entities.entities
+        if e.kind == "person" and any(start <= m.start < pronoun.i for m in e.mentions)
+    }
+    return list(named.values()) if len(named) == 1 else []
 
 
 def _antecedent(noun: Token, entities: ArticleEntities) -> list[Entity]:
