@@ -7,7 +7,8 @@ Three agents, each keeping its state in Faust tables (RocksDB, changelog-backed)
   copy follows its original through extraction and is not extracted again;
 - mention router (articles.extracted): sends each event mention to the mentions topic
   keyed by its blocking key, and remembers which keys a story's mentions went to, so
-  that a later copy of the story is sent to the same keys;
+  that a later copy of the story is sent to the same keys (and a newer version of it
+  is taken back under the keys it no longer reports under);
 - event dedup (mentions, by blocking key): merges each mention into its canonical
   event and publishes the new version; a copy becomes a source of its original's events.
 
@@ -90,8 +91,20 @@ async def route_mentions(record: dict) -> list[stage.Outgoing]:
     for mention in record["events"]:
         key = blocking_key(mention, record)
         outgoing.append((mentions_topic, key.encode(), {"mention": mention, "article": meta}))
-    story_keys[record["article_id"]] = sorted({key.decode() for _, key, _ in outgoing})
+    keys = sorted({key.decode() for _, key, _ in outgoing})
+    outgoing += [
+        (mentions_topic, key.encode(), {"withdraw": meta, "blocking_key": key})
+        for key in story_keys.get(record["article_id"]) or []
+        if key not in keys
+    ]
+    story_keys[record["article_id"]] = keys
     return outgoing
+
+
+def withdrawn_from(event_ids: list[str], article: dict) -> list[dict]:
+    """The events among these that an earlier version of the article reported, with it taken back."""
+    payloads = (event_store.withdraw_earlier_version(event_id, article) for event_id in event_ids)
+    return [payload for payload in payloads if payload is not None]
 
 
 async def merge_mention(message: dict) -> list[stage.Outgoing]:
@@ -100,6 +113,11 @@ async def merge_mention(message: dict) -> list[stage.Outgoing]:
         fed = article_event_ids.get(f"{message['blocking_key']}|{first}") or []
         payloads = [event_store.add_copy(event_id, copy, first) for event_id in fed]
         return event_versions([p for p in payloads if p is not None])
+    if "withdraw" in message:
+        article = message["withdraw"]
+        return event_versions(
+            withdrawn_from(article_event_ids.get(f"{message['blocking_key']}|{article['article_id']}") or [], article)
+        )
     mention, article = message["mention"], message["article"]
     if event_clock.advance(article_time(article)):
         event_store.expire(event_clock.now)
@@ -110,8 +128,7 @@ async def merge_mention(message: dict) -> list[stage.Outgoing]:
     if payload["event_id"] not in fed:
         article_event_ids[fed_key] = [*fed, payload["event_id"]]
     # A newer version of the article takes back what the earlier one brought to the other events.
-    withdrawn = [event_store.withdraw_earlier_version(event_id, article) for event_id in fed]
-    return event_versions([payload, *(p for p in withdrawn if p is not None)])
+    return event_versions([payload, *withdrawn_from(fed, article)])
 
 
 stage.declare("article_index", [extract_queue_topic])

@@ -3,7 +3,9 @@
 Version 1 of a ninjs item and another outlet's report of the same killing make one
 event; version 2 (a corrected toll) then replaces version 1 in it instead of counting
 as a second report; version 1 arriving again after version 2, and version 2 sent
-again, change nothing; version 3 goes through like version 2 did.
+again, change nothing; version 3 goes through like version 2 did. Version 4 says the
+man was detained, not killed: it moves to an arrest event (another blocking key, so
+another partition of the event stage), and the killing keeps only the other report.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from streams.contracts import validate
 from tests.harness import ROOT, latest_versions
 
 FEEDS = ROOT / "tests" / "fixtures" / "feeds"
-V1, V2, V3 = (FEEDS / f"ninjs_killing_v{n}.json" for n in (1, 2, 3))
+V1, V2, V3, V4 = (FEEDS / f"ninjs_killing_v{n}.json" for n in (1, 2, 3, 4))
 WIRE_ID = orjson.loads(V1.read_bytes())["uri"]
 DAILY = {
     "id": "daily-2025-0316-07",
@@ -77,6 +79,12 @@ def test_a_corrected_wire_item_replaces_its_earlier_version_and_an_older_one_doe
     # The stale and repeated arrivals stopped at the clean stage: each version was cleaned once.
     cleaned = [r for r in read_all(pipeline, "articles.clean") if r["article_id"] == WIRE_ID]
     assert [wounded(r["body"]) for r in cleaned] == ["Two", "Five", "Six"]
+
+    # Detained, not killed: the item now reports an arrest, and the killing is told by the other report alone.
+    ingest(V4)
+    final = latest_when(lambda events: [e["type"] for e in reporting(events.values(), WIRE_ID)] == ["arrested"])
+    assert [s["article_id"] for s in final[event["event_id"]]["sources"]] == [DAILY["id"]]
+    assert final[event["event_id"]]["version"] > event["version"]
 
 
 def read_all(pipeline, topic: str) -> list[dict]:
