@@ -130,10 +130,6 @@ def prometheus_for(tmp_path):
         prometheus.stop()
 
 
-def dashboard_targets() -> list[tuple[dict, dict]]:
-    return [(panel, target) for panel in DASHBOARD["panels"] for target in panel["targets"]]
-
-
 def by(label: str, series: list[tuple[dict[str, str], float]]) -> dict[str, float]:
     return {labels[label]: value for labels, value in series}
 
