@@ -735,3 +735,14 @@ def test_he_is_the_one_person_named_just_before(nlp):
         article("Ruslan Gasanov met Magomed Isaev in Nalchik. On Sunday he was killed in Baksan."), nlp
     )
     assert roles(only_event(two, "killed")) == {}
+
+
+def test_a_place_named_as_who_was_told_does_not_place_the_event(nlp):
+    out = extract_article(
+        article(
+            "Police officers told Grozny Today that Khamzat Shavhalov died yesterday near the village of "
+            "Dyshne-Vedeno during an operation against militants."
+        ),
+        nlp,
+    )
+    assert only_event(out, "killed")["location"]["canonical"] == "Dyshne-Vedeno"

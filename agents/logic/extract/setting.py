@@ -57,6 +57,8 @@ def place_for(trigger: Token, sent: Span, entities: ArticleEntities, foreign: se
         score = abs(mention.start - trigger.i)
         if root.dep_ == "pobj" and (root.head.lower_ == "from" or origin_of_person(root)):
             score += 25  # where someone comes from ("from X", "Adam Elmurzayev of X"), not where it happened
+        elif root.dep_ in ("nsubj", "dobj", "dative") and root.head.lemma_ in tx.REPORTING_LEMMAS:
+            score += 25  # who said it or was told it ("police told Grozny Today that ..."), not where
         elif root.dep_ == "pobj" and root.head.lower_ in LOCATIVE:
             score -= 3
         if (
