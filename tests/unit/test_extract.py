@@ -746,3 +746,25 @@ def test_a_place_named_as_who_was_told_does_not_place_the_event(nlp):
         nlp,
     )
     assert only_event(out, "killed")["location"]["canonical"] == "Dyshne-Vedeno"
+
+
+def test_named_as_gives_an_actor_like_identified_as(nlp):
+    out = extract_article(
+        article(
+            "Gunmen opened fire on a police post in Nazran on Tuesday, killing one officer. The dead officer was "
+            "named as Sergeant Ibragim Yevloyev."
+        ),
+        nlp,
+    )
+    assert roles(out["events"][0]) == {"Ibragim Yevloyev": "victim"}
+
+
+def test_a_name_set_off_by_commas_after_a_role_phrase_is_the_actor(nlp):
+    out = extract_article(
+        article(
+            "The head of the armed underground in the North Caucasus, Kebekov, died yesterday in a shootout in "
+            "Buynaksk."
+        ),
+        nlp,
+    )
+    assert roles(out["events"][0]) == {"Kebekov": "victim"}

@@ -197,9 +197,17 @@ def _of_group(token: Token, entities: ArticleEntities) -> list[Entity]:
 def _apposed_person(token: Token, entities: ArticleEntities) -> list[Entity]:
     """'The head of the Chechen Republic, Ramzan Kadyrov, ...': the parse hangs the name on the
     nearest noun, so look for an apposed person anywhere in the phrase."""
+    doc = token.doc
     for t in token.subtree:
         e = entities.at(t.i)
-        if e is not None and e.kind == "person" and (t.dep_ == "appos" or (t.dep_ == "conj" and _after_comma(t, e))):
+        if e is None or e.kind != "person":
+            continue
+        if t.dep_ == "appos" or (t.dep_ == "conj" and _after_comma(t, e)):
+            return [e]
+        # Set off by commas at the end of the phrase, whatever the parse made of it:
+        # "The head of the underground in the North Caucasus, Kebekov, died".
+        closing = doc[t.i + 1] if t.i + 1 < len(doc) else None
+        if closing is not None and closing.text == "," and closing.head.i == token.i and _after_comma(t, e):
             return [e]
     return []
 

@@ -320,13 +320,13 @@ def _actors_conflict(event: Event, mention: SentenceEvent) -> bool:
 def _follow_up(
     sent: Span, index: int, paragraph: tuple[int, int], entities: ArticleEntities, earlier: list[Event]
 ) -> None:
-    """'The dead men were identified as X and Y', 'Among the dead was X', 'One of them, X, ...',
+    """'The dead men were identified (named) as X and Y', 'Among the dead was X', 'One of them, X, ...',
     'the attacker was X', 'the new emir is X', 'investigators identified the body', 'One firefighter
     was injured': facts about the event just reported, in a later sentence."""
     event = earlier[-1]
     leadership = next((e for e in reversed(earlier) if e.type == "leadership_change"), None)
     for token in sent:
-        if token.lemma_ == "identify":
+        if token.lemma_ == "identify" or (token.lemma_ == "name" and token.pos_ == "VERB"):
             named = [
                 c
                 for p in token.children
