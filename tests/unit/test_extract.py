@@ -768,3 +768,72 @@ def test_a_name_set_off_by_commas_after_a_role_phrase_is_the_actor(nlp):
         nlp,
     )
     assert roles(out["events"][0]) == {"Kebekov": "victim"}
+
+
+def test_the_man_identified_as_x_who_took_part_in_an_attack_is_its_perpetrator(nlp):
+    out = extract_article(
+        article(
+            "The man, identified as Timur Aushev, 29, is suspected of taking part in an attack on a police patrol "
+            "in Sunzha district in August."
+        ),
+        nlp,
+    )
+    assert roles(only_event(out, "attack")) == {"Timur Aushev": "perpetrator"}
+
+
+def test_drowning_in_a_capsized_ferry_is_a_disaster(nlp):
+    out = extract_article(
+        article(
+            "At least 41 people drowned when an overcrowded ferry capsized on the Padma river near the town of "
+            "Manikganj on Sunday."
+        ),
+        nlp,
+    )
+    disaster = only_event(out, "disaster")
+    assert disaster["casualties"]["killed"] == 41
+    assert fold_key(disaster["location"]["canonical"]) == fold_key("Manikganj")
+
+
+def test_left_dead_is_a_killing(nlp):
+    out = extract_article(article("A police raid in Nalchik on Sunday left a teenager dead."), nlp)
+    assert only_event(out, "killed")["location"]["canonical"] == "Nalchik"
+
+
+def test_a_bare_plural_that_did_something_once_is_an_event(nlp):
+    out = extract_article(article("Flash floods killed two people in Istanbul on Tuesday."), nlp)
+    assert only_event(out, "disaster")["casualties"] == {"killed": 2}
+    habit = extract_article(article("Attacks on police remain common."), nlp)
+    assert habit["events"] == []
+
+
+def test_an_unnamed_participant_is_the_person_the_next_sentence_introduces(nlp):
+    out = extract_article(
+        article(
+            "Unknown gunmen shot dead a prominent imam in Kizilyurt on Monday. Magomed Khidirov, 52, had spoken out "
+            "against radical preachers."
+        ),
+        nlp,
+    )
+    assert roles(only_event(out, "killed")) == {"Magomed Khidirov": "victim"}
+    titled = extract_article(
+        article(
+            "A police raid in Nalchik on Sunday left a teenager dead. Prime Minister Giorgi Kvirikashvili ordered "
+            "an inquiry."
+        ),
+        nlp,
+    )
+    assert roles(only_event(titled, "killed")) == {}
+    reporter = extract_article(
+        article("Police detained a man in Nalchik on Sunday. Anzor Kudaev said the raid was illegal."), nlp
+    )
+    assert roles(only_event(reporter, "arrested")) == {}
+
+
+def test_where_rescuers_come_from_does_not_sharpen_the_place(nlp):
+    out = extract_article(
+        article(
+            "An earthquake hit western Nepal on Monday, killing 15 people.\n\nRescue teams from Kathmandu arrived."
+        ),
+        nlp,
+    )
+    assert only_event(out, "disaster")["location"]["canonical"] == "Nepal"

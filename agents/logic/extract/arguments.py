@@ -123,8 +123,9 @@ def entities_of(token: Token, entities: ArticleEntities, depth: int = 0) -> list
             for attr in token.head.children:
                 if attr.dep_ == "attr":
                     found.extend(e for e in entities_of(attr, entities, depth + 1) if e.kind == "person")
-        for acl in token.children:  # "a group calling itself the Urus-Martan Mujahideen"
-            if acl.dep_ == "acl" and acl.lemma_ in ("call", "name", "know"):
+        # "a group calling itself the Urus-Martan Mujahideen", "the man, identified as Timur Aushev"
+        for acl in token.children:
+            if acl.dep_ == "acl" and acl.lemma_ in ("call", "name", "know", "identify"):
                 found.extend(e for t in acl.subtree if (e := entities.at(t.i)) and e.kind != "place" and e not in found)
         for child in token.children:
             if child.dep_ in ("appos", "compound") and (e := entities.at(child.i)) and e.kind != "place":
@@ -311,7 +312,7 @@ def _governing_agent(noun: Token) -> list[tuple[Token, str]]:
         if node.head.i == node.i:
             return []
         node = node.head
-        governed = governed or node.lemma_ in GOVERNING_AGENT_LEMMAS
+        governed = governed or node.lemma_ in GOVERNING_AGENT_LEMMAS or _takes_part(node)
         if node.pos_ == "VERB":
             break
     else:
@@ -328,6 +329,11 @@ def _governing_agent(noun: Token) -> list[tuple[Token, str]]:
         verb = node.head.head
         subjects = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")]
     return [(s, "agent") for s in subjects]
+
+
+def _takes_part(verb: Token) -> bool:
+    """'took part in the attack': who takes part did it."""
+    return verb.lemma_ == "take" and any(c.dep_ == "dobj" and c.lower_ == "part" for c in verb.children)
 
 
 def _authority_or(entity: Entity, role: str, kind: str) -> str:

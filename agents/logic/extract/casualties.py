@@ -130,7 +130,7 @@ def _casualty_nouns(token: Token) -> list[Token]:
         return [c for c in token.head.children if c.dep_ == "dobj"]
     if token.lower_ == "dead" and token.dep_ == "amod":
         return [token.head]
-    if token.lemma_ == "die" or token.pos_ == "ADJ":
+    if token.lemma_ in ("die", "drown") or token.pos_ == "ADJ":
         deps = ("nsubj",)
     elif any(c.dep_ == "auxpass" for c in token.children):
         deps = ("nsubjpass",)

@@ -20,6 +20,7 @@ from .casualties import Casualty, merge_casualties, sentence_casualties
 from .certainty import MENTION_PRIORITY, attribution, certainty, is_claim, reporting_verb
 from .entities import ArticleEntities, Entity, place_dict
 from .gazetteer import Place, gazetteer
+from .lexicon import ROLE_NOUNS
 from .setting import Where, compatible, place_for, refine_in_paragraph, sharpest, time_for, times_by_sentence
 from .timex import TimeExpr
 
@@ -254,14 +255,23 @@ def _purpose_infinitive(verb: Token) -> bool:
 
 def _generic(plural: Token) -> bool:
     """A bare plural is generic ('attacks on police remain common') unless it is placed
-    ('wildfires in the region of Khakassia have killed 23') and not a habit ('... have become rare')."""
+    ('wildfires in the region of Khakassia have killed 23') or did something once ('flash floods
+    killed two people'), and not a habit ('... have become rare')."""
     placed = any(
         c.dep_ == "prep"
         and c.lower_ in ("in", "near", "at", "across")
         and any(t.ent_type_ in ("GPE", "LOC", "FAC") for t in c.subtree)
         for c in plural.children
     )
-    return not placed or plural.head.lemma_ in ("become", "remain", "be", "continue")
+    if plural.head.lemma_ in ("become", "remain", "be", "continue"):
+        return True
+    return not (placed or _episodic_subject(plural))
+
+
+def _episodic_subject(plural: Token) -> bool:
+    """'Flash floods killed two people': the subject of a verb in the past tense did something once."""
+    verb = plural.head
+    return plural.dep_ == "nsubj" and verb.pos_ == "VERB" and verb.tag_ == "VBD"
 
 
 # -- merging -----------------------------------------------------------------------------
@@ -368,6 +378,8 @@ def _follow_up(
                     for entity in entities_of(appos, entities):
                         _add_actor(event, entity, _role_of_description([token], event))
     own = any(m.sent_index == index for m in event.mentions)
+    if not own and index - event.last.sent_index == 1:
+        _name_the_newcomer(sent, event, entities)
     if (
         not own
         and event.last.paragraph == paragraph
@@ -375,6 +387,47 @@ def _follow_up(
         and (event.type in tx.VIOLENT or event.type == "disaster")
     ):
         event.extra_casualties.extend(c for c in sentence_casualties(sent, entities) if c.kind == "injured")
+
+
+def _name_the_newcomer(sent: Span, event: Event, entities: ArticleEntities) -> None:
+    """'Gunmen shot dead a prominent imam in Kizilyurt. Magomed Khidirov, 52, had spoken out ...':
+    a participant the event brought in as 'a/an <person noun>' is the person the next sentence
+    names for the first time as its subject (not as the subject of a reporting verb, nor a
+    person known by a title)."""
+    role = _indefinite_role(event, entities)
+    if role is None:
+        return
+    for entity in entities.entities:
+        first = min(entity.mentions, key=lambda m: m.start)
+        if entity.kind != "person" or not sent.start <= first.start < sent.end:
+            continue
+        before = sent.doc[first.start - 1] if first.start else None
+        if "title" in entity.attributes or (before is not None and before.lower_ in ROLE_NOUNS):
+            return  # "Prime Minister Giorgi Kvirikashvili": known by office, not the unnamed one
+        root = sent.doc[first.start : first.end].root
+        if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_ not in tx.REPORTING_LEMMAS:
+            _add_actor(event, entity, role)
+        return
+
+
+def _indefinite_role(event: Event, entities: ArticleEntities) -> str | None:
+    """The role of an unnamed 'a man', 'an imam' argument of the event's last trigger, if that role
+    has no named actor yet."""
+    agent, patient = tx.ROLE_SLOTS[event.type]
+    taken = {role for _, role in event.actors()}
+    for trigger in event.last.triggers:
+        for noun in trigger.children:
+            if noun.dep_ in ("dobj", "nsubjpass"):
+                role = patient
+            elif noun.dep_ == "nsubj":
+                role = patient if trigger.lemma_ in tx.SUBJECT_IS_PATIENT else agent
+            else:
+                continue
+            indefinite = any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in noun.children)
+            person = noun.lemma_ in ROLE_NOUNS or noun.lemma_ in tx.PERSON_NOUNS
+            if indefinite and person and role not in taken and not entities_of(noun, entities):
+                return role
+    return None
 
 
 def _role_of_description(described: list[Token], event: Event) -> str:

@@ -55,7 +55,7 @@ def place_for(trigger: Token, sent: Span, entities: ArticleEntities, foreign: se
         mention = item[0]
         root = doc[mention.start : mention.end].root
         score = abs(mention.start - trigger.i)
-        if root.dep_ == "pobj" and (root.head.lower_ == "from" or origin_of_person(root)):
+        if _origin(root):
             score += 25  # where someone comes from ("from X", "Adam Elmurzayev of X"), not where it happened
         elif root.dep_ in ("nsubj", "dobj", "dative") and root.head.lemma_ in tx.REPORTING_LEMMAS:
             score += 25  # who said it or was told it ("police told Grozny Today that ..."), not where
@@ -99,6 +99,11 @@ def place_for(trigger: Token, sent: Span, entities: ArticleEntities, foreign: se
     if len(listed) > 1 and (container := gazetteer().common_container(listed)) is not None:
         return Where(span.text, container)
     return Where(mention.text, place, _is_approximate(doc, mention))
+
+
+def _origin(root: Token) -> bool:
+    """Where someone comes from: 'rescue teams from Kathmandu', 'Adam Elmurzayev of Shali'."""
+    return root.dep_ == "pobj" and (root.head.lower_ == "from" or origin_of_person(root))
 
 
 def _in_reason(token: Token, trigger: Token) -> bool:
@@ -224,7 +229,10 @@ def refine_in_paragraph(where: Where, paragraph: tuple[int, int], sentence: Span
     inner = [
         (m, e)
         for m, e in entities.places_between(*paragraph)
-        if e.place is not None and within(e.place, where.place) and not sentence.start <= m.start < sentence.end
+        if e.place is not None
+        and within(e.place, where.place)
+        and not sentence.start <= m.start < sentence.end
+        and not _origin(sentence.doc[m.start : m.end].root)
     ]
     if not inner:
         return where

@@ -76,6 +76,8 @@ VERB_TRIGGERS = {
     "rally": "other",
     "protest": "other",
     "flood": "disaster",
+    "capsize": "disaster",
+    "drown": "killed",
 }
 
 # Noun lemmas that name an event.
@@ -205,7 +207,7 @@ LEADER_NOUNS = frozenset(
 GUNFIRE_HEADS = frozenset({"open", "exchange", "return", "come", "draw", "trade"})
 
 # Words that record a casualty without naming an event of their own.
-KILLED_WORDS = frozenset({"kill", "die", "dead", "death", "murder", "killing", "slay"})
+KILLED_WORDS = frozenset({"kill", "die", "dead", "death", "murder", "killing", "slay", "drown"})
 INJURED_WORDS = frozenset({"wound", "injure", "hurt", "injured", "wounded"})
 ARRESTED_WORDS = frozenset({"detain", "arrest", "apprehend"})
 
@@ -266,7 +268,7 @@ ROLE_SLOTS = {
     "other": ("perpetrator", "victim"),
 }
 # Verbs whose grammatical subject undergoes the event ("X died") or takes the post ("X succeeded Y").
-SUBJECT_IS_PATIENT = frozenset({"die", "explode", "resign", "step", "flood"})
+SUBJECT_IS_PATIENT = frozenset({"die", "explode", "resign", "step", "flood", "drown", "capsize"})
 SUCCESSION_LEMMAS = frozenset({"succeed", "replace"})
 GATHERING_LEMMAS = frozenset({"rally", "protest", "demonstration"})
 # Noun triggers whose possessor undergoes the event ("Kebekov's death", "his arrest").
@@ -379,8 +381,8 @@ def _verb_trigger(token: Token, lemma: str) -> str | None:
         return "leadership_change"
     if lemma == "find" and any(c.lower_ == "guilty" for c in children):
         return "sentenced"
-    if lemma == "find" and any(c.lower_ == "dead" for c in children):
-        return "killed"
+    if lemma in ("find", "leave") and any(c.lower_ == "dead" for c in children):
+        return "killed"  # "was found dead", "a raid that left a teenager dead"
     if lemma == "threaten" and any(c.dep_ == "prep" and c.lower_ == "into" for c in children):
         return None  # "businessmen who were threatened into paying": coercion, not a public threat
     if lemma in ("open", "inaugurate") and _opens_facility(token, children):
