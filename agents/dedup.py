@@ -12,9 +12,12 @@ Three agents, each keeping its state in Faust tables (RocksDB, changelog-backed)
 - event dedup (mentions, by blocking key): merges each mention into its canonical
   event and publishes the new version; a copy becomes a source of its original's events.
 
-Expiry runs inside the agents (tables may only change while an event is processed),
-at most every EXPIRE_EVERY seconds of stream time, against the newest report time seen,
-so that replaying old news does not expire everything at once.
+Tables may only change while a message is processed, and a Faust table reads and
+writes the partition of that message: each agent keeps to the keys of the message at
+hand. The event store expires per blocking key as it merges (an event that drops out
+of its key's candidates goes); the one-partition article index expires at most every
+EXPIRE_EVERY seconds of stream time, against the newest report time seen, so that
+replaying old news does not expire everything at once.
 """
 
 from __future__ import annotations
@@ -35,8 +38,6 @@ article_entries = app.Table("article-entries", default=None, partitions=1)
 story_keys = app.Table("story-keys", default=None)
 event_candidates = app.Table("event-candidates", default=None)
 event_states = app.Table("event-states", default=None)
-# '<blocking key>|<article id>' -> event ids it fed: one key per partition, never shared.
-article_event_ids = app.Table("article-event-ids", default=None)
 
 article_index = ArticleIndex(article_buckets, article_entries)
 event_store = EventStore(event_candidates, event_states)
@@ -61,7 +62,6 @@ class StreamClock:
 
 
 article_clock = StreamClock()
-event_clock = StreamClock()
 
 
 def article_meta(record: dict) -> dict:
@@ -110,23 +110,18 @@ def withdrawn_from(event_ids: list[str], article: dict) -> list[dict]:
 async def merge_mention(message: dict) -> list[stage.Outgoing]:
     if "copy" in message:
         copy, first = message["copy"], message["duplicate_of"]
-        fed = article_event_ids.get(f"{message['blocking_key']}|{first}") or []
+        fed = event_store.events_reported_by(message["blocking_key"], first)
         payloads = [event_store.add_copy(event_id, copy, first) for event_id in fed]
         return event_versions([p for p in payloads if p is not None])
     if "withdraw" in message:
         article = message["withdraw"]
         return event_versions(
-            withdrawn_from(article_event_ids.get(f"{message['blocking_key']}|{article['article_id']}") or [], article)
+            withdrawn_from(event_store.events_reported_by(message["blocking_key"], article["article_id"]), article)
         )
     mention, article = message["mention"], message["article"]
-    if event_clock.advance(article_time(article)):
-        event_store.expire(event_clock.now)
+    fed = event_store.events_reported_by(blocking_key(mention, article), article["article_id"])
     payload, created = event_store.merge(mention, article)
     EVENT_MENTIONS.labels("new_event" if created else "merged").inc()
-    fed_key = f"{blocking_key(mention, article)}|{article['article_id']}"
-    fed = article_event_ids.get(fed_key) or []
-    if payload["event_id"] not in fed:
-        article_event_ids[fed_key] = [*fed, payload["event_id"]]
     # A newer version of the article takes back what the earlier one brought to the other events.
     return event_versions([payload, *withdrawn_from(fed, article)])
 

@@ -396,7 +396,13 @@ def _event_profile(state: dict, time: dict | None, place: dict | None) -> dict:
     actors = ((actor["kind"], actor["role"], list(actor["forms"])) for actor in state["actors"])
     profile = _profile(state["family"], time, place, actors)
     last_article = state["mentions"][-1]["article_id"]
-    return {"id": state["event_id"], "seen": state["seen"], "last_article": last_article, **profile}
+    articles = sorted({mention["article_id"] for mention in state["mentions"]})
+    return {
+        "id": state["event_id"],
+        "seen": state["seen"],
+        "last_article": last_article,
+        "articles": articles,
+    } | profile
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -734,22 +740,15 @@ class EventStore:
             return None
         return self._save(revised)
 
-    def expire(self, now: datetime) -> int:
-        """Drop events not seen for the window before now; returns how many."""
-        cutoff = now.timestamp() - self.window_seconds
-        stale = [event_id for event_id, state in self.events.items() if state["seen"] < cutoff]
-        for event_id in stale:
-            del self.events[event_id]
-        for key, profiles in list(self.candidates.items()):
-            kept = [profile for profile in profiles if profile["seen"] >= cutoff and profile["id"] in self.events]
-            if not kept:
-                del self.candidates[key]
-            elif len(kept) != len(profiles):
-                self.candidates[key] = kept
-        return len(stale)
+    def events_reported_by(self, key: str, article_id: str) -> list[str]:
+        """Ids of the events under a blocking key that mentions of the article went into."""
+        return [profile["id"] for profile in self.candidates.get(key) or [] if article_id in profile["articles"]]
 
     def _live_candidates(self, key: str, now: float) -> list[dict]:
-        return [profile for profile in self.candidates.get(key, []) if profile["seen"] >= now - self.window_seconds]
+        return self._live(self.candidates.get(key) or [], now)
+
+    def _live(self, profiles: list[dict], now: float) -> list[dict]:
+        return [profile for profile in profiles if profile["seen"] >= now - self.window_seconds]
 
     def _save(self, state: dict) -> dict:
         """Store the state (a new version if its payload changed), refresh its candidate profile,
@@ -762,10 +761,17 @@ class EventStore:
         self.events[state["event_id"]] = state
         key = state["blocking_key"]
         profile = _event_profile(state, payload["time"], payload["location"])
-        others = [known for known in self._live_candidates(key, state["seen"]) if known["id"] != state["event_id"]]
-        self.candidates[key] = sorted([*others, profile], key=lambda known: (known["seen"], known["id"]))[
-            -self.max_candidates :
-        ]
+        held = self.candidates.get(key) or []
+        others = [known for known in self._live(held, state["seen"]) if known["id"] != state["event_id"]]
+        kept = sorted([*others, profile], key=lambda known: (known["seen"], known["id"]))[-self.max_candidates :]
+        self.candidates[key] = kept
+        # An event that is no candidate any more can take no new report: its state goes with it.
+        # Expiry happens here, per key, because state may only change on the partition of the
+        # key being processed (a Faust table reads and writes the current message's partition).
+        kept_ids = {known["id"] for known in kept}
+        for dropped in [*held, profile]:
+            if dropped["id"] not in kept_ids and dropped["id"] in self.events:
+                del self.events[dropped["id"]]
         return payload
 
     def _new_event_id(self, key: str, mention: dict, article: dict) -> str:

@@ -599,21 +599,20 @@ def test_copies_count_as_sources_of_the_first_copys_events() -> None:
 # --- bounded state -------------------------------------------------------------------------
 
 
-def test_events_expire_after_the_window() -> None:
+def test_an_event_past_the_window_is_no_candidate_and_its_state_goes() -> None:
     store = EventStore({}, {}, window_days=30)
     gasanov = person("Ruslan Gasanov")
     early = article("e1", mention(actors=(gasanov,)), published="2015-05-03T10:00:00Z")
     late = article("e2", mention(actors=(gasanov,)), published="2015-07-01T10:00:00Z")
     first, _ = store.merge(early["events"][0], early)
-    # Past the window the old event is no candidate, even before expire() ran.
     second, created = store.merge(late["events"][0], late)
     assert created and second["event_id"] != first["event_id"]
-    assert store.expire(parse_timestamp("2015-07-02T00:00:00Z")) == 1
+    # Dropped from its key's candidates by the later merge, the old event's state went too.
     assert set(store.events) == {second["event_id"]}
     assert [profile["id"] for profiles in store.candidates.values() for profile in profiles] == [second["event_id"]]
 
 
-def test_candidate_lists_and_index_buckets_stay_bounded() -> None:
+def test_candidate_lists_event_states_and_index_buckets_stay_bounded() -> None:
     store = EventStore({}, {}, max_candidates=5)
     for n in range(20):
         record = article(f"v{n}", mention(actors=(person(SURNAMES[n]),), location=town("Buinaksk")))
@@ -621,7 +620,13 @@ def test_candidate_lists_and_index_buckets_stay_bounded() -> None:
     [(key, profiles)] = store.candidates.items()
     assert key == "violence:RU"
     assert len(profiles) == 5
-    assert len(store.events) == 20  # older events are no candidates but stay until they expire
+    assert set(store.events) == {profile["id"] for profile in profiles}
+    kept_articles = {article_id for profile in profiles for article_id in profile["articles"]}
+    for profile in profiles:
+        assert store.events_reported_by(key, profile["articles"][0]) == [profile["id"]]
+    dropped_articles = {f"v{n}" for n in range(20)} - kept_articles
+    assert len(dropped_articles) == 15
+    assert all(store.events_reported_by(key, article_id) == [] for article_id in dropped_articles)
     index = ArticleIndex({}, {}, max_bucket=3)
     body = "\n\n".join(WIRE)
     for n in range(10):
