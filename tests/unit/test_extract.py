@@ -837,3 +837,22 @@ def test_where_rescuers_come_from_does_not_sharpen_the_place(nlp):
         nlp,
     )
     assert only_event(out, "disaster")["location"]["canonical"] == "Nepal"
+
+
+def test_a_name_ending_in_an_organisation_word_is_an_organisation(nlp):
+    out = extract_article(article("Kazakh steelmaker Temir Steel will cut 2,400 jobs at its plant in Temirtau."), nlp)
+    assert entity(out, "Temir Steel")["kind"] == "organisation"
+    assert roles(only_event(out, "business")) == {"Temir Steel": "subject"}
+
+
+def test_what_would_or_may_happen_is_no_event(nlp):
+    out = extract_article(article("Trade union leaders said workers would protest outside the plant on Friday."), nlp)
+    assert out["events"] == []
+
+
+def test_an_explosive_that_does_something_went_off(nlp):
+    out = extract_article(
+        article("A roadside bomb tore through a minibus in Jalalabad on Monday morning, killing seven people."), nlp
+    )
+    bombing = only_event(out, "bombing")
+    assert bombing["casualties"] == {"killed": 7}

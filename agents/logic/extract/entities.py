@@ -361,8 +361,8 @@ def _settle_kind(
     if m.kind != "person" and _person_shaped(words) and not gaz.candidates(m.text):
         m.kind = "person"
         return True
-    if m.kind == "person" and not _person_shaped(words) and _org_cue(doc, m):
-        m.kind = "organisation"  # "miner Steppe Copper"
+    if m.kind == "person" and not _person_shaped(words) and (_org_cue(doc, m) or _org_named(words)):
+        m.kind = "organisation"  # "miner Steppe Copper", "Temir Steel" (a name ending in an organisation word)
         return True
     if single and _last_word(m.text) in person_names:
         m.kind = "person"
@@ -413,6 +413,11 @@ def _person_shaped(words: list[str]) -> bool:
     return first in lexicon.FIRST_NAMES or words[-1].lower().endswith(lexicon.SURNAME_SUFFIXES)
 
 
+def _org_named(words: list[str]) -> bool:
+    """'Temir Steel', 'Altai Metals': a name of several words ending in an organisation word."""
+    return len(words) > 1 and words[-1].lower() in lexicon.ORG_HEADS
+
+
 def _place_cue(doc: Doc, m: Mention) -> bool:
     """The text itself says this is a place: 'the village of X', 'the provincial capital, X', 'in X'."""
     if m.start >= 2 and doc[m.start - 1].lower_ == "of" and doc[m.start - 2].lemma_ in PLACE_NOUNS:
@@ -440,8 +445,8 @@ def origin_of_person(root: Token) -> bool:
 def _org_cue(doc: Doc, m: Mention) -> bool:
     """'operator Baltgrid', 'Baltgrid's chief executive': an unknown name that is a company."""
     before = doc[m.start - 1] if m.start else None
-    if before is not None and before.lower_ in lexicon.ORG_DESCRIPTORS:
-        return True
+    if before is not None and (before.lower_ in lexicon.ORG_DESCRIPTORS or before.lower_.endswith("maker")):
+        return True  # "operator Baltgrid", "steelmaker Temir Steel"
     after = doc[m.end : m.end + 3]
     return len(after) >= 2 and after[0].lower_ in ("'s", "’s") and after[1].lower_ in lexicon.ORG_POSSESSIONS
 

@@ -139,7 +139,7 @@ def _depth(token: Token) -> int:
 def _sentence_events(
     sent: Span, index: int, paragraph: tuple[int, int], entities: ArticleEntities, times: list[tuple[TimeExpr, Token]]
 ) -> list[SentenceEvent]:
-    found = [(t, kind) for t in sent if (kind := tx.trigger_type(t)) and not _excluded(t)]
+    found = [(t, kind) for t in sent if (kind := tx.trigger_type(t)) and not _excluded(t) and not _unrealised(t, kind)]
     kinds = {kind for _, kind in found}
     if kinds - {"statement"}:
         found = [(t, k) for t, k in found if k != "statement"]  # reactions to an event are not events
@@ -239,6 +239,15 @@ def _excluded(token: Token) -> bool:
         if node.lemma_ in tx.IRREALIS_HEADS:
             return True  # "suspected of planning a terrorist attack"
     return False
+
+
+def _unrealised(token: Token, kind: str) -> bool:
+    """'workers would protest on Friday', 'the court may sentence him': a modal verb puts the event
+    in the future or the hypothetical; a company or a speaker announcing what it will do
+    ('will cut 2,400 jobs', 'vowed it would strike') is the news itself."""
+    if token.pos_ != "VERB" or kind in tx.COMMUNICATION_TYPES:
+        return False
+    return any(c.dep_ == "aux" and c.tag_ == "MD" for c in token.children)
 
 
 def _purpose_infinitive(verb: Token) -> bool:

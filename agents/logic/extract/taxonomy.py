@@ -203,6 +203,8 @@ LEADER_NOUNS = frozenset(
         "deputy",
     }
 )
+# Explosives that, as the subject of a verb, went off.
+DETONATED_NOUNS = frozenset({"bomb", "ied", "grenade", "explosive", "explosives"})
 # "fire" is a disaster unless it is gunfire.
 GUNFIRE_HEADS = frozenset({"open", "exchange", "return", "come", "draw", "trade"})
 
@@ -311,6 +313,8 @@ def trigger_type(token: Token) -> str | None:
     if token.pos_ == "VERB":
         return _verb_trigger(token, lemma)
     if token.pos_ in ("NOUN", "PROPN") and not token.ent_type_:
+        if lemma in DETONATED_NOUNS and token.dep_ == "nsubj" and token.head.pos_ == "VERB":
+            return "bombing"  # "a roadside bomb tore through a minibus", "a car bomb killed two people"
         compound = next((c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "amod")), None)
         if compound and (compound, lemma) in COMPOUND_TRIGGERS:
             return COMPOUND_TRIGGERS[(compound, lemma)]
