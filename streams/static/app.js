@@ -12,7 +12,7 @@ const DAY_MS = 86400000;
 const FILTER_NAMES = ["type", "entity", "place", "country", "certainty", "min_sources", "since"];
 
 const events = new Map(); // event id -> {event, node}
-let townPoints = []; // flat [lat, lon, lat, lon, ...]
+let land = { step: 0, cells: [] }; // from /ui/towns.json: grid cells with a town, [lat, lon, ...] in steps
 let fitToEvents = true;
 let redrawPending = false;
 
@@ -198,8 +198,19 @@ function drawLand(view) {
   const context = document.getElementById("map-land").getContext("2d");
   context.fillStyle = "#dfe9f2";
   context.fillRect(0, 0, MAP_W, MAP_H);
-  context.strokeStyle = "#c3d3e0";
-  context.fillStyle = "#7d8fa0";
+  // Each grid cell with a town in it a square: the inhabited land shows its shape.
+  const width = Math.max(1.2, (land.step / (view.east - view.west)) * MAP_W + 0.5);
+  const height = Math.max(1.2, (land.step / (view.north - view.south)) * MAP_H + 0.5);
+  context.fillStyle = "#c9d2b4";
+  for (let i = 0; i < land.cells.length; i += 2) {
+    const lat = land.cells[i] * land.step, lon = land.cells[i + 1] * land.step;
+    if (lat < view.south || lat > view.north || lon < view.west || lon > view.east) continue;
+    const [x, y] = project(view, lat, lon);
+    context.fillRect(x - width / 2, y - height / 2, width, height);
+  }
+  // Graticule and its degrees over the land.
+  context.strokeStyle = "rgba(95, 110, 124, 0.25)";
+  context.fillStyle = "#5f6e7c";
   context.font = "10px sans-serif";
   const step = gridStep(Math.max(view.east - view.west, view.north - view.south));
   for (let lon = Math.ceil(view.west / step) * step; lon <= view.east; lon += step) {
@@ -212,15 +223,29 @@ function drawLand(view) {
     context.beginPath(); context.moveTo(0, y); context.lineTo(MAP_W, y); context.stroke();
     context.fillText(`${+lat.toFixed(2)}°`, 2, y - 2);
   }
-  // Each town a dot of 0.1 degree (at least a pixel): the populated land shows its shape.
-  const size = Math.max(1.2, (0.1 / (view.east - view.west)) * MAP_W);
-  context.fillStyle = "#b9c4a4";
-  for (let i = 0; i < townPoints.length; i += 2) {
-    const lat = townPoints[i], lon = townPoints[i + 1];
-    if (lat < view.south || lat > view.north || lon < view.west || lon > view.east) continue;
-    const [x, y] = project(view, lat, lon);
-    context.fillRect(x - size / 2, y - size / 2, size, size);
+}
+
+// A place name beside its marker (right, left, above or below) where it overlaps no other name
+// and stays on the map; null when there is no room (the marker's tooltip still names it).
+function placeLabel(taken, x, y, name) {
+  const width = 6.5 * name.length, height = 12;
+  const spots = [
+    { x: x + 8, y: y + 4, "text-anchor": "start", left: x + 8 },
+    { x: x - 8, y: y + 4, "text-anchor": "end", left: x - 8 - width },
+    { x, y: y - 9, "text-anchor": "middle", left: x - width / 2 },
+    { x, y: y + 17, "text-anchor": "middle", left: x - width / 2 },
+  ];
+  for (const { left, ...spot } of spots) {
+    const box = { left, right: left + width, top: spot.y - height + 2, bottom: spot.y + 2 };
+    const inside = box.left >= 0 && box.right <= MAP_W && box.top >= 0 && box.bottom <= MAP_H;
+    const free = taken.every((other) => box.right < other.left || box.left > other.right
+      || box.bottom < other.top || box.top > other.bottom);
+    if (inside && free) {
+      taken.push(box);
+      return { ...spot, x: spot.x.toFixed(1), y: spot.y.toFixed(1) };
+    }
   }
+  return null;
 }
 
 function drawMap(latest) {
@@ -228,22 +253,28 @@ function drawMap(latest) {
   const view = mapView(points);
   drawLand(view);
   const layer = document.getElementById("map-points");
-  const labelled = new Set();
-  const markers = [];
+  const markers = [], labels = [], taken = [];
+  // Bigger (more reported) events on top, and labelled first.
   for (const event of points.sort((a, b) => a.num_sources - b.num_sources)) {
     const [x, y] = project(view, event.location.lat, event.location.lon);
-    const name = event.location.canonical || event.location.reported;
     const marker = svgEl("circle", {
       cx: x.toFixed(1), cy: y.toFixed(1), r: (4 + 2 * Math.sqrt(event.num_sources - 1)).toFixed(1),
       class: `marker type-${event.type}`, "data-event-id": event.event_id,
     }, svgEl("title", {}, `${event.summary}`));
     marker.addEventListener("click", () => focusEvent(event.event_id));
     markers.push(marker);
-    if (view !== WORLD && !labelled.has(name)) {
-      labelled.add(name);
-      markers.push(svgEl("text", { x: (x + 8).toFixed(1), y: (y + 4).toFixed(1), class: "place-label" }, name));
+  }
+  if (view !== WORLD) {
+    const named = new Set();
+    for (const event of [...points].reverse()) {
+      const name = event.location.canonical || event.location.reported;
+      if (named.has(name)) continue;
+      named.add(name);
+      const label = placeLabel(taken, ...project(view, event.location.lat, event.location.lon), name);
+      if (label) labels.push(svgEl("text", { ...label, class: "place-label" }, name));
     }
   }
+  markers.push(...labels);
   layer.replaceChildren(...markers);
   const unplaced = latest.length - points.length;
   document.getElementById("map-note").textContent =
@@ -258,8 +289,23 @@ function dayOf(text) {
   return Date.parse(`${text.slice(0, 10)}T00:00:00Z`);
 }
 
-function tickStep(spanDays) {
-  return [1, 2, 7, 14, 30, 61, 91, 182, 365, 730, 1826].find((step) => spanDays / step <= 7) || 3652;
+// Ticks at most about seven: every N days for short spans, else on the first of every N months.
+function ticks(first, last) {
+  const spanDays = (last - first) / DAY_MS;
+  const days = [1, 2, 7, 14].find((step) => spanDays / step <= 7);
+  if (days) {
+    const stepMs = days * DAY_MS, found = [];
+    for (let tick = Math.ceil(first / stepMs) * stepMs; tick <= last; tick += stepMs) found.push(tick);
+    return found;
+  }
+  const months = [1, 2, 3, 6, 12, 24, 60, 120].find((step) => spanDays / (30.44 * step) <= 7) || 240;
+  const start = new Date(first), found = [];
+  const year = start.getUTCFullYear();
+  let month = Math.ceil(start.getUTCMonth() / months) * months;
+  for (let tick = Date.UTC(year, month); tick <= last; tick = Date.UTC(year, (month += months))) {
+    if (tick >= first) found.push(tick);
+  }
+  return found;
 }
 
 function drawTimeline(latest) {
@@ -286,8 +332,7 @@ function drawTimeline(latest) {
   const axisY = laneEnds.length * LANE_H + 6, height = axisY + 20;
   chart.setAttribute("viewBox", `0 0 ${TIMELINE_W} ${height}`);
   const parts = [svgEl("line", { x1: 10, x2: TIMELINE_W - 10, y1: axisY, y2: axisY, class: "axis" })];
-  const stepMs = tickStep((last - first) / DAY_MS) * DAY_MS;
-  for (let tick = Math.ceil(first / stepMs) * stepMs; tick <= last; tick += stepMs) {
+  for (const tick of ticks(first, last)) {
     const anchor = x(tick) < 40 ? "start" : x(tick) > TIMELINE_W - 40 ? "end" : "middle";
     parts.push(svgEl("line", { x1: x(tick), x2: x(tick), y1: axisY, y2: axisY + 4, class: "axis" }));
     parts.push(svgEl("text", { x: x(tick), y: height - 3, class: "tick", "text-anchor": anchor },
@@ -300,6 +345,13 @@ function drawTimeline(latest) {
     }, svgEl("title", {}, `${timeText(event.time)}: ${event.summary}`));
     bar.addEventListener("click", () => focusEvent(event.event_id));
     parts.push(bar);
+    // Where it happened, inside the bar when it fits (about 6 pixels a character).
+    const place = event.location ? event.location.canonical || event.location.reported : event.type;
+    const fits = Math.floor((width - 6) / 6);
+    if (fits >= 4) {
+      parts.push(svgEl("text", { x: (left + 3).toFixed(1), y: axisY - lane * LANE_H - 5, class: "bar-label" },
+        place.length > fits ? `${place.slice(0, fits - 1)}…` : place));
+    }
   }
   chart.replaceChildren(...parts);
 }
@@ -345,6 +397,6 @@ document.getElementById("zoom").addEventListener("click", (clicked) => {
   scheduleRedraw();
 });
 
-fetch("/ui/towns.json").then((r) => r.json()).then((points) => { townPoints = points; scheduleRedraw(); }).catch(() => {});
+fetch("/ui/towns.json").then((r) => r.json()).then((cells) => { land = cells; scheduleRedraw(); }).catch(() => {});
 scheduleRedraw();
 connect(activeFilters());
