@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -65,7 +66,7 @@ def run_subscribe(pipeline: Pipeline, *args: str) -> subprocess.CompletedProcess
     return result
 
 
-def json_lines(text: str) -> list[dict]:
+def json_lines(text: str | bytes) -> list[dict]:
     events = [orjson.loads(line) for line in text.splitlines()]
     for event in events:
         validate("events.enriched", event)
@@ -74,6 +75,11 @@ def json_lines(text: str) -> list[dict]:
 
 def versions_shown(events: list[dict], event_id: str) -> list[int]:
     return [event["version"] for event in events if event["event_id"] == event_id]
+
+
+def forward_lines(stream, lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
 
 
 class Running:
@@ -90,8 +96,9 @@ class Running:
         )
         self.stdout: queue.Queue[str] = queue.Queue()
         self.stderr: queue.Queue[str] = queue.Queue()
+        self.before: list[str] = []  # the lines wait_for_line passed over
         for stream, lines in ((self.proc.stdout, self.stdout), (self.proc.stderr, self.stderr)):
-            threading.Thread(target=lambda s=stream, q=lines: [q.put(line) for line in s], daemon=True).start()
+            threading.Thread(target=forward_lines, args=(stream, lines), daemon=True).start()
 
     def __enter__(self) -> Running:
         return self
@@ -101,11 +108,12 @@ class Running:
         self.proc.wait(30)
 
     def wait_for_line(self, lines: queue.Queue[str], pattern: str, timeout: float = 60) -> str:
-        """The first line matching the pattern; every line before it is in self.before."""
+        """The first line matching the pattern within timeout seconds; the lines before it go to self.before."""
         self.before = []
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                line = lines.get(timeout=timeout)
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 raise AssertionError(f"no line matching {pattern!r} in {timeout}s; got {self.before}") from None
             if re.search(pattern, line):
@@ -118,7 +126,7 @@ def test_json_from_the_beginning_gives_each_version_once_and_ends_with_every_eve
 
     shown = [(event["event_id"], event["version"]) for event in events]
     assert len(shown) == len(set(shown)), "a version was shown twice"
-    on_topic = [orjson.loads(value) for _, value in scene.pipeline.read_to_end("events.enriched")]
+    on_topic = json_lines(b"\n".join(value for _, value in scene.pipeline.read_to_end("events.enriched")))
     assert latest_versions(events) == latest_versions(on_topic)
     killing = scene.event_id(DERBENT_FIRST)
     assert versions_shown(events, killing) == [1, 2]
@@ -201,6 +209,8 @@ async def test_python_client_yields_matching_versions_from_the_start_point_asked
     assert [(e["event_id"], e["version"]) for e in replayed] == [(killing, 1), (killing, 2)]
 
     recent = [e async for e in subscribe(settings, since=scene.between, idle_timeout=float(IDLE_EXIT))]
+    for event in recent:
+        validate("events.enriched", event)
     assert {e["event_id"] for e in recent} >= {killing, scene.event_id(ISTANBUL)}
     assert scene.event_id(NALCHIK) not in {e["event_id"] for e in recent}
 

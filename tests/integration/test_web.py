@@ -130,6 +130,7 @@ def test_stream_sends_the_latest_matching_states_then_matching_versions_as_they_
             if name == "ready":
                 break
             replayed.append(orjson.loads(data))
+            validate("events.enriched", replayed[-1])
         assert replayed == [istanbul]
 
         # A second report of the Nalchik arrest (RU) reaches the worker's view first, then the
