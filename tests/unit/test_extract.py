@@ -856,3 +856,28 @@ def test_an_explosive_that_does_something_went_off(nlp):
     )
     bombing = only_event(out, "bombing")
     assert bombing["casualties"] == {"killed": 7}
+
+
+def test_a_village_the_gazetteer_does_not_know_is_reported_as_named(nlp):
+    out = extract_article(
+        article(
+            "Two suspected militants were killed in a shootout with police in the village of Khasanya on Sunday. "
+            "Both were wanted for an attack on a police post in Nalchik in June."
+        ),
+        nlp,
+    )
+    killed = only_event(out, "killed")["location"]
+    assert (killed["reported"], killed["precision"]) == ("Khasanya", "unknown")
+
+
+def test_bare_plurals_that_have_done_something_are_events(nlp):
+    out = extract_article(
+        article("Floods and landslides have killed at least 164 people in Kerala since August 8, officials said."),
+        nlp,
+    )
+    assert only_event(out, "disaster")["casualties"] == {"killed": 164}
+
+
+def test_a_descriptor_makes_a_place_name_an_organisation(nlp):
+    out = extract_article(article("Aeroflot has bought a 25 percent stake in regional carrier Aurora."), nlp)
+    assert entity(out, "Aurora")["kind"] == "organisation"

@@ -372,8 +372,8 @@ def _settle_kind(
         return True
     cue = _place_cue(doc, m)
     if m.kind == "place":
-        if m.place is None and _org_cue(doc, m):
-            m.kind = "organisation"
+        if _org_cue(doc, m):
+            m.kind, m.place = "organisation", None  # "regional carrier Aurora", not the town of Aurora
         return True
     place = gaz.resolve(m.text, context) if (single or cue or m.kind != "person") else None
     if m.kind in ("norp", "name"):

@@ -21,7 +21,16 @@ from .certainty import MENTION_PRIORITY, attribution, certainty, is_claim, repor
 from .entities import ArticleEntities, Entity, place_dict
 from .gazetteer import Place, gazetteer
 from .lexicon import ROLE_NOUNS
-from .setting import Where, compatible, place_for, refine_in_paragraph, sharpest, time_for, times_by_sentence
+from .setting import (
+    Where,
+    compatible,
+    place_for,
+    refine_in_paragraph,
+    sharpest,
+    time_for,
+    times_by_sentence,
+    unlisted_place,
+)
 from .timex import TimeExpr
 
 _SEAT = re.compile(r"\bof (?:the )?([A-Z][\w-]*(?: [A-Z][\w-]*)*)$")
@@ -52,6 +61,7 @@ class SentenceEvent:
     paragraph: tuple[int, int]  # token range of the paragraph
     actors: list[tuple[Entity, str]] = field(default_factory=list)
     where: Where | None = None
+    unlisted: str | None = None  # a place the gazetteer does not know, as reported
     time: TimeExpr | None = None
     casualties: list[Casualty] = field(default_factory=list)
     certainty: str = "reported"
@@ -201,6 +211,8 @@ def _mention(
     if kind == "allegiance_pledge":
         mention.actors += pledge_fallback(main, sent, mention.actors, entities)
     mention.where = place_for(main, sent, entities, foreign)
+    if mention.where is None:
+        mention.unlisted = unlisted_place(main, sent, entities, foreign)
     mention.time = time_for(main, kind, times, foreign)
     mention.certainty = max((certainty(t, sent) for t in mention.triggers), key=MENTION_PRIORITY.__getitem__)
     if kind in tx.VIOLENT or kind == "disaster":
@@ -278,9 +290,13 @@ def _generic(plural: Token) -> bool:
 
 
 def _episodic_subject(plural: Token) -> bool:
-    """'Flash floods killed two people': the subject of a verb in the past tense did something once."""
+    """'Flash floods killed two people', 'floods and landslides have killed 164': the subject of a
+    verb in the past or present perfect did something once."""
+    while plural.dep_ == "conj":
+        plural = plural.head
     verb = plural.head
-    return plural.dep_ == "nsubj" and verb.pos_ == "VERB" and verb.tag_ == "VBD"
+    perfect = verb.tag_ == "VBN" and any(c.dep_ == "aux" and c.lemma_ == "have" for c in verb.children)
+    return plural.dep_ == "nsubj" and verb.pos_ == "VERB" and (verb.tag_ == "VBD" or perfect)
 
 
 # -- merging -----------------------------------------------------------------------------
@@ -484,6 +500,9 @@ def location(event: Event, entities: ArticleEntities, dateline: Place | None) ->
                     where = sharper
                     break
         return place_dict(where.place, where.reported)
+    unlisted = next((m.unlisted for m in event.mentions if m.unlisted), None)
+    if unlisted is not None:
+        return place_dict(None, unlisted)
     seat = _institution_seat(event, entities)
     if seat is not None:
         return place_dict(seat, seat.name)

@@ -192,6 +192,7 @@ ORG_DESCRIPTORS = frozenset(
         "producer",
         "maker",
         "airline",
+        "carrier",
         "insurer",
         "retailer",
         "giant",

@@ -101,6 +101,20 @@ def place_for(trigger: Token, sent: Span, entities: ArticleEntities, foreign: se
     return Where(mention.text, place, _is_approximate(doc, mention))
 
 
+def unlisted_place(trigger: Token, sent: Span, entities: ArticleEntities, foreign: set[int]) -> str | None:
+    """'in the village of Khasanya' where the gazetteer knows no Khasanya: the name as reported,
+    better than a place the article names for something else."""
+    doc = trigger.doc
+    for mention, entity in entities.places_between(sent.start, sent.end):
+        root = doc[mention.start : mention.end].root
+        if entity.place is not None or root.dep_ != "pobj" or governed_by(root, foreign):
+            continue
+        holder = root.head.head if root.head.lower_ == "of" and root.head.head.lemma_ in PLACE_HEADS else root
+        if holder.dep_ == "pobj" and holder.head.lower_ in LOCATIVE and trigger in holder.head.ancestors:
+            return mention.text
+    return None
+
+
 def _origin(root: Token) -> bool:
     """Where someone comes from: 'rescue teams from Kathmandu', 'Adam Elmurzayev of Shali'."""
     return root.dep_ == "pobj" and (root.head.lower_ == "from" or origin_of_person(root))
