@@ -196,8 +196,9 @@ async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:
-        for key, value in messages:
-            await producer.send_and_wait(topic, value, key=key)
+        # Queue them all, then wait: the idempotent producer keeps each partition in order.
+        sent = [await producer.send(topic, value, key=key) for key, value in messages]
+        await asyncio.gather(*sent)
     finally:
         await producer.stop()
 
