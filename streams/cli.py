@@ -185,9 +185,15 @@ def process(paths: tuple[str, ...], published_at: str | None, as_json: bool) -> 
 @click.option("--country", "countries", multiple=True, metavar="CC", help="Country code, e.g. RU (repeatable).")
 @click.option("--place", "places", multiple=True, metavar="NAME", help="Place, town or region name (repeatable).")
 @click.option(
-    "--certainty", "certainties", multiple=True, help="confirmed, reported, alleged, claimed or denied (repeatable)."
+    "--certainty",
+    "certainties",
+    multiple=True,
+    metavar="C",
+    help="confirmed, reported, alleged, claimed or denied (repeatable).",
 )
-@click.option("--min-sources", type=int, default=1, show_default=True, help="At least this many distinct outlets.")
+@click.option(
+    "--min-sources", type=int, default=1, show_default=True, metavar="N", help="At least this many distinct outlets."
+)
 @click.option(
     "--since",
     metavar="WHEN",
@@ -202,7 +208,9 @@ def process(paths: tuple[str, ...], published_at: str | None, as_json: bool) -> 
     help="Replay every kept version first, or only show what comes next.",
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON lines on stdout, for piping.")
-@click.option("--idle-exit", type=float, default=None, help="Stop after this many seconds without a new version.")
+@click.option(
+    "--idle-exit", type=float, default=None, metavar="S", help="Stop after this many seconds without a new version."
+)
 def subscribe(
     types: tuple[str, ...],
     entities: tuple[str, ...],
