@@ -6,6 +6,8 @@ carry duplicate_of and no events of their own.
 
 from __future__ import annotations
 
+import asyncio
+
 from agents.logic.extract import extract_article, load_nlp
 from agents.logic.near_duplicates import copy_record
 from streams import stage
@@ -30,6 +32,8 @@ async def handle(queued: dict) -> list[stage.Outgoing]:
 
 @app.agent(extract_queue_topic, name="extract")
 async def extract(stream):
-    load_nlp(settings.spacy_model)  # once per worker, before the first message
+    # Once per worker, before the first message, in a thread: loading takes seconds, and the
+    # event loop keeps serving heartbeats, /metrics and the other agents meanwhile.
+    await asyncio.to_thread(load_nlp, settings.spacy_model)
     async for event in stream.events():
         await stage.run(STAGE, event, None, handle)

@@ -25,7 +25,6 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from urllib.request import urlopen
 
 import orjson
 import psutil
@@ -33,16 +32,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stream_generator import generate  # noqa: E402
-from tests.harness import Pipeline, start_broker, stop_broker  # noqa: E402
-
-
-def scrape_counter(port: int, name: str, stage: str) -> float:
-    text = urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(f'{name}{{stage="{stage}"') or line.startswith(f'{name}{{stage="{stage}",'):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
+from tests.harness import Pipeline, metric_total, start_broker, stop_broker  # noqa: E402
 
 
 class MemoryPeak(threading.Thread):
@@ -102,9 +92,9 @@ def run_once(bootstrap: str, workdir: Path, records: list[dict], workers: int, r
         # Done when the mention router has seen every article (copies included) and the
         # event stage has taken every mention the router sent.
         while time.monotonic() < deadline:
-            routed = sum(scrape_counter(p.web_port, "wirewatch_messages_in_total", "mention_router") for p in procs)
-            merged = sum(scrape_counter(p.web_port, "wirewatch_messages_in_total", "dedup") for p in procs)
-            sent = sum(scrape_counter(p.web_port, "wirewatch_messages_out_total", "mention_router") for p in procs)
+            routed = sum(metric_total(p.web_port, "wirewatch_messages_in_total", stage="mention_router") for p in procs)
+            merged = sum(metric_total(p.web_port, "wirewatch_messages_in_total", stage="dedup") for p in procs)
+            sent = sum(metric_total(p.web_port, "wirewatch_messages_out_total", stage="mention_router") for p in procs)
             if routed >= len(records) and merged >= sent:
                 break
             time.sleep(0.2)

@@ -15,11 +15,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.request import urlopen
 
 import orjson
 
-from tests.harness import HarnessError, Pipeline, latest_versions, start_broker, stop_broker
+from tests.harness import HarnessError, Pipeline, latest_versions, metric_total, start_broker, stop_broker
 
 
 @dataclass
@@ -35,13 +34,9 @@ class Outcome:
         return {event_id: sorted(s["article_id"] for s in e["sources"]) for event_id, e in self.events.items()}
 
 
-def routed_articles(port: int) -> float:
-    try:
-        text = urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    except OSError:
-        return 0.0
-    prefix = 'wirewatch_messages_in_total{stage="mention_router"}'
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))
+def routed(worker) -> float:
+    """Articles the worker's mention router has taken: how far the stream has got."""
+    return metric_total(worker.web_port, "wirewatch_messages_in_total", stage="mention_router")
 
 
 def kill_worker(pipeline: Pipeline, worker) -> None:
@@ -80,11 +75,11 @@ def run(
         disruption_at = None
         if disrupt is not None:
             deadline = time.monotonic() + timeout
-            while routed_articles(worker.web_port) < at_fraction * len(records):
+            while routed(worker) < at_fraction * len(records):
                 if time.monotonic() > deadline:
                     raise HarnessError("the stream did not get far enough to be disrupted")
                 time.sleep(0.1)
-            disruption_at = int(routed_articles(worker.web_port))
+            disruption_at = int(routed(worker))
             disrupt(pipeline, worker)
         ids = {r["article_id"] for r in records}
         extracted = pipeline.read_json(

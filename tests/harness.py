@@ -17,11 +17,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.request import urlopen
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from streams import topics
+from streams.stats import Samples, parse, total
 
 ROOT = Path(__file__).resolve().parents[1]
 KAFKA_SCRIPT = ROOT / "scripts" / "kafka.sh"
@@ -206,6 +208,20 @@ async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None
 def produce(pipeline: Pipeline, name: str, messages: list[tuple[bytes | None, bytes]]) -> None:
     """Write bytes straight onto a topic, bypassing ingest's checks (to poison a stage)."""
     asyncio.run(_produce(pipeline.bootstrap, pipeline.topic(name), messages))
+
+
+def scrape(port: int) -> Samples:
+    """A worker's /metrics."""
+    return parse(urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode())
+
+
+def metric_total(port: int, name: str, **labels: str) -> float:
+    """A worker's counter summed over the samples with these labels; 0 while it does not answer
+    (starting, or restarting after a kill)."""
+    try:
+        return total(scrape(port), name, **labels)
+    except OSError:
+        return 0.0
 
 
 def latest_versions(events: list[dict]) -> dict[str, dict]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import random
 import time
-from urllib.request import urlopen
 
 import orjson
 import psutil
@@ -18,8 +17,7 @@ from hypothesis import strategies as st
 
 from bench.stream_generator import generate
 from streams.contracts import validate
-from streams.stats import parse, total
-from tests.harness import HarnessError, produce
+from tests.harness import HarnessError, metric_total, produce
 
 TOTAL = 10_000
 BAD = TOTAL // 5
@@ -92,17 +90,6 @@ def malformed_messages(templates: list[dict], count: int) -> list[tuple[str, byt
     return drawn[:count]
 
 
-def clean_stage_progress(port: int) -> float:
-    try:
-        return total(
-            parse(urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()),
-            "wirewatch_messages_in_total",
-            stage="clean",
-        )
-    except OSError:
-        return 0.0
-
-
 def test_ten_thousand_messages_with_a_fifth_malformed(pipeline):
     good = [report.record for report in generate(TOTAL // 4, seed=3)][: TOTAL - BAD]
     assert len(good) == TOTAL - BAD
@@ -120,7 +107,7 @@ def test_ten_thousand_messages_with_a_fifth_malformed(pipeline):
     # No stall: the count of messages read keeps rising until all are in. Memory is sampled
     # once a quarter of the flood has been read and again at the end.
     rss_at_quarter, last_progress, last_change = None, -1.0, time.monotonic()
-    while (progress := clean_stage_progress(worker.web_port)) < TOTAL:
+    while (progress := metric_total(worker.web_port, "wirewatch_messages_in_total", stage="clean")) < TOTAL:
         if progress != last_progress:
             last_progress, last_change = progress, time.monotonic()
         if time.monotonic() - last_change > 60:

@@ -1,12 +1,12 @@
 """End to end through the real broker and a real worker: the sample feed in, events out."""
 
 import base64
-from urllib.request import urlopen
 
 import orjson
 
 from streams.contracts import validate
-from streams.stats import Samples, parse, total
+from streams.stats import total
+from tests.harness import scrape
 from tests.integration.conftest import ROOT, latest_versions, produce
 
 FEED = ROOT / "samples" / "feed.jsonl"
@@ -91,8 +91,3 @@ def test_sample_feed_becomes_deduplicated_events_and_poison_goes_to_the_dead_let
         published
     )
     assert total(metrics, "wirewatch_messages_failed_total", reason="stage_error") == 0
-
-
-def scrape(port: int) -> Samples:
-    """The worker's /metrics."""
-    return parse(urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode())
