@@ -881,3 +881,18 @@ def test_bare_plurals_that_have_done_something_are_events(nlp):
 def test_a_descriptor_makes_a_place_name_an_organisation(nlp):
     out = extract_article(article("Aeroflot has bought a 25 percent stake in regional carrier Aurora."), nlp)
     assert entity(out, "Aurora")["kind"] == "organisation"
+
+
+def test_one_sentence_two_leadership_changes_of_different_people(nlp):
+    out = extract_article(
+        article(
+            "Chechen leader Ramzan Kadyrov on Wednesday dismissed the mayor of Grozny, Muslim Khuchiev, and named "
+            "his deputy, Magomed Daudov, as acting mayor."
+        ),
+        nlp,
+    )
+    changes = [e for e in out["events"] if e["type"] == "leadership_change"]
+    subjects = [{n for n, r in roles(e).items() if r == "subject"} for e in changes]
+    assert subjects == [{"Muslim Khuchiev"}, {"Magomed Daudov"}]
+    # The coordinated verb shares the date and is no denial for following 'dismissed'.
+    assert [(e["time"]["start"], e["certainty"]) for e in changes] == [("2014-04-23", "reported")] * 2

@@ -13,7 +13,7 @@ MENTION_PRIORITY = {"denied": 4, "claimed": 3, "alleged": 2, "confirmed": 1, "re
 def certainty(trigger: Token, sent: Span) -> str:
     if any(c.dep_ == "neg" for c in trigger.children):
         return "denied"
-    ancestors = [a for a in trigger.ancestors if a.i >= sent.start]
+    ancestors = _governors(trigger, sent)
     if any(a.lemma_.lower() in tx.DENY_LEMMAS for a in ancestors):
         return "denied"
     if any(t.lower_ in tx.FALSE_WORDS and trigger in t.head.subtree for t in sent):
@@ -25,6 +25,17 @@ def certainty(trigger: Token, sent: Span) -> str:
     if any(a.lemma_.lower() in tx.CONFIRM_LEMMAS and not _negated(a) and not _conditional(a) for a in ancestors):
         return "confirmed"
     return "reported"
+
+
+def _governors(trigger: Token, sent: Span) -> list[Token]:
+    """The words over the trigger, leaving out the verb it is coordinated with: in 'dismissed
+    the mayor and named his deputy', 'named' is not under 'dismissed'."""
+    out, node = [], trigger
+    while node.head.i != node.i and node.head.i >= sent.start:
+        if node.dep_ != "conj":
+            out.append(node.head)
+        node = node.head
+    return out
 
 
 def _alleged(trigger: Token, ancestors: list[Token]) -> bool:

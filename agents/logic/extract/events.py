@@ -161,6 +161,7 @@ def _sentence_events(
         groups.setdefault(key, []).append((token, kind))
     if not groups:
         return []
+    split = [(key, part) for key, members in groups.items() for part in _by_key_actor(key, members, entities)]
     casualties = sentence_casualties(sent, entities)
     separate = any(t.lower_ in SEPARATE_CUES for t in sent)
     return [
@@ -174,10 +175,27 @@ def _sentence_events(
             times,
             casualties,
             separate,
-            foreign={t.i for other, pairs in groups.items() if other != key for t, _ in pairs},
+            foreign={t.i for other, pairs in split if pairs is not members for t, _ in pairs},
         )
-        for key, members in groups.items()
+        for key, members in split
     ]
+
+
+def _by_key_actor(key: str, members: list[tuple[Token, str]], entities: ArticleEntities) -> list[list]:
+    """'Kadyrov dismissed the mayor, X, and named his deputy, Y, as acting mayor': triggers of one
+    type whose key actors differ report different events."""
+    role = KEY_ROLES.get(key)
+    if role is None or len(members) == 1:
+        return [members]
+    parts: list[tuple[set[int], list]] = []
+    for token, kind in members:
+        keys = {id(e) for e, r in actors(token, kind, entities) if r == role}
+        if parts and not (keys and parts[-1][0] and not keys & parts[-1][0]):
+            parts[-1][0].update(keys)
+            parts[-1][1].append((token, kind))
+        else:
+            parts.append((keys, [(token, kind)]))
+    return [part for _, part in parts]
 
 
 def _mention(

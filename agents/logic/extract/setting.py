@@ -269,6 +269,9 @@ def time_for(trigger: Token, kind: str, times: list[tuple[TimeExpr, Token]], for
         and not _is_birth_date(root)
         and (kind in tx.COMMUNICATION_TYPES or not _is_reporting_time(root, trigger))
     ]
+    if not usable and trigger.dep_ == "conj" and trigger.head.i in foreign:
+        # "on Wednesday dismissed the mayor and named his deputy": the coordinated event shares its date.
+        return time_for(trigger.head, kind, times, foreign - {trigger.head.i})
     if not usable:
         return None
     return min(usable, key=lambda item: abs(item[1].i - trigger.i))[0]
