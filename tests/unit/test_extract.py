@@ -896,3 +896,57 @@ def test_one_sentence_two_leadership_changes_of_different_people(nlp):
     assert subjects == [{"Muslim Khuchiev"}, {"Magomed Daudov"}]
     # The coordinated verb shares the date and is no denial for following 'dismissed'.
     assert [(e["time"]["start"], e["certainty"]) for e in changes] == [("2014-04-23", "reported")] * 2
+
+
+def test_a_coordinated_arrest_shares_the_place_and_him_is_the_one_person_named(nlp):
+    out = extract_article(
+        article(
+            "Special forces stormed the compound of former president Almazbek Atambayev in the village of Koi-Tash "
+            "on Thursday and detained him."
+        ),
+        nlp,
+    )
+    assert entity(out, "Koi-Tash")["kind"] == "place"
+    arrest = only_event(out, "arrested")
+    assert roles(arrest) == {"Almazbek Atambayev": "subject"}
+    assert (arrest["location"]["reported"], arrest["time"]["start"]) == ("Koi-Tash", "2014-04-24")
+
+
+def test_a_name_after_a_role_word_is_a_person_who_can_receive_a_sentence(nlp):
+    out = extract_article(
+        article(
+            "An Istanbul court on Wednesday sentenced 14 staff of the newspaper Cumhuriyet to prison terms. "
+            "Editor-in-chief Murat Sabuncu received a sentence of seven and a half years."
+        ),
+        nlp,
+    )
+    assert entity(out, "Murat Sabuncu")["kind"] == "person"
+    assert roles(only_event(out, "sentenced")) == {"Murat Sabuncu": "subject"}
+
+
+def test_a_deal_belongs_to_who_signed_it_and_its_name_stays_an_organisation(nlp):
+    out = extract_article(
+        article(
+            "Potash producer Belaruskali has signed a three-year deal to supply fertiliser to Sinochem. The "
+            "contract is the largest in Belaruskali's history."
+        ),
+        nlp,
+    )
+    assert entity(out, "Belaruskali")["kind"] == "organisation"
+    assert roles(only_event(out, "business"))["Belaruskali"] == "subject"
+
+
+def test_an_unlisted_village_inside_a_region_is_reported_in_that_region(nlp):
+    out = extract_article(
+        article(
+            "Security forces and militants exchanged fire in a forest near the village of Verkhny Baksan in "
+            "Kabardino-Balkaria on Monday."
+        ),
+        nlp,
+    )
+    place = only_event(out, "clash")["location"]
+    assert (place["reported"], place["admin1"], place["precision"]) == (
+        "Verkhny Baksan",
+        "Kabardino-Balkaria",
+        "unknown",
+    )

@@ -15,6 +15,9 @@ GOVERNING_AGENT_LEMMAS = frozenset(
     {
         "carry",
         "claim",
+        "sign",
+        "seal",
+        "strike",
         "stage",
         "launch",
         "organise",
@@ -60,7 +63,7 @@ PURSUIT_LEMMAS = frozenset(
         "try",
     }
 )
-PRONOUNS = frozenset({"it", "they", "he", "she"})
+PRONOUNS = frozenset({"it", "they", "he", "she", "him", "her"})
 PREPOSITION_SLOTS = {
     "by": "agent",
     "of": "patient",
@@ -117,7 +120,8 @@ def entities_of(token: Token, entities: ArticleEntities, depth: int = 0) -> list
         if token.lower_ in RELATIVE_PRONOUNS and token.head.dep_ == "relcl":
             return _antecedent(token.head.head, entities)
         if token.lower_ in PRONOUNS:
-            return _reporter(token, entities) or _previous_person(token, entities)
+            reporter = _reporter(token, entities) if token.lower_ not in ("him", "her") else []
+            return reporter or _previous_person(token, entities)
         if token.dep_ == "nsubj" and token.head.lemma_ == "be":
             # "The three men killed yesterday were X, Y and Z": the copula names them.
             for attr in token.head.children:
@@ -158,9 +162,11 @@ def _reporter(pronoun: Token, entities: ArticleEntities) -> list[Entity]:
 
 
 def _previous_person(pronoun: Token, entities: ArticleEntities) -> list[Entity]:
-    """'Two years ago Zaur Dzhabrailov walked free. On Sunday he was killed': a 'he' or 'she'
-    subject is the one person named since the start of the sentence before, if only one is."""
-    if pronoun.lower_ not in ("he", "she") or not pronoun.dep_.startswith("nsubj"):
+    """'Two years ago Zaur Dzhabrailov walked free. On Sunday he was killed', 'stormed the house
+    of Almazbek Atambayev and detained him': a 'he'/'she' subject or a 'him'/'her' object is the
+    one person named since the start of the sentence before, if only one is."""
+    subject = pronoun.lower_ in ("he", "she") and pronoun.dep_.startswith("nsubj")
+    if not subject and not (pronoun.lower_ in ("him", "her") and pronoun.dep_ == "dobj"):
         return []
     sentence = pronoun.sent
     start = pronoun.doc[sentence.start - 1].sent.start if sentence.start > 0 else sentence.start
@@ -243,6 +249,9 @@ def _argument_tokens(trigger: Token, lemma: str) -> list[tuple[Token, str]]:
         args.extend(_inherited_subject(trigger, passive, subject_is_patient))
     if trigger.pos_ in ("NOUN", "PROPN"):
         args.extend(_governing_agent(trigger))
+        if trigger.dep_ == "dobj" and trigger.head.lemma_ in ("receive", "get"):
+            # "X received a sentence of seven years": X undergoes it.
+            args.extend((c, "patient") for c in trigger.head.children if c.dep_ == "nsubj")
     if lemma in tx.PLEDGE_VERBS:
         # "pledged allegiance to X": the object of the pledge hangs off the noun.
         for noun in trigger.children:

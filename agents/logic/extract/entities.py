@@ -361,6 +361,9 @@ def _settle_kind(
     if m.kind != "person" and _person_shaped(words) and not gaz.candidates(m.text):
         m.kind = "person"
         return True
+    if m.kind != "person" and len(words) > 1 and not _org_named(words) and _person_cue(doc, m):
+        m.kind = "person"  # "Editor-in-chief Murat Sabuncu", "chief executive Ivan Golovaty"
+        return True
     if m.kind == "person" and not _person_shaped(words) and (_org_cue(doc, m) or _org_named(words)):
         m.kind = "organisation"  # "miner Steppe Copper", "Temir Steel" (a name ending in an organisation word)
         return True
@@ -382,6 +385,9 @@ def _settle_kind(
             m.kind, m.place = "place", place
             return True
         return False
+    if place is None and _named_place_noun(doc, m):
+        m.kind = "place"  # "in the village of Koi-Tash": a place, whether or not the gazetteer knows it
+        return True
     if place and (
         cue
         or place.precision in ("region", "country")
@@ -397,10 +403,12 @@ def _settle_kind(
 
 def _agree_on_kinds(mentions: list[Mention]) -> None:
     """One name, one kind: once a name is known as an organisation or group (from the lexicon or
-    a cue such as 'miner Steppe Copper'), its other mentions the model called a person follow."""
+    a cue such as 'miner Steppe Copper'), its other mentions the model called a person, or a
+    place the gazetteer does not know ('in Belaruskali's history'), follow."""
     known = {norm_key(m.text): m.kind for m in mentions if m.kind in ("organisation", "group")}
     for m in mentions:
-        if m.kind == "person" and norm_key(m.text) in known:
+        unknown_place = m.kind == "place" and m.place is None
+        if (m.kind == "person" or unknown_place) and norm_key(m.text) in known:
             m.kind = known[norm_key(m.text)]
 
 
@@ -413,14 +421,25 @@ def _person_shaped(words: list[str]) -> bool:
     return first in lexicon.FIRST_NAMES or words[-1].lower().endswith(lexicon.SURNAME_SUFFIXES)
 
 
+def _person_cue(doc: Doc, m: Mention) -> bool:
+    """A name right after a word for what a person is: 'lawmaker X', 'chief executive X'."""
+    before = doc[m.start - 1] if m.start else None
+    return before is not None and before.lower_ in lexicon.ROLE_NOUNS and not before.is_title
+
+
 def _org_named(words: list[str]) -> bool:
     """'Temir Steel', 'Altai Metals': a name of several words ending in an organisation word."""
     return len(words) > 1 and words[-1].lower() in lexicon.ORG_HEADS
 
 
+def _named_place_noun(doc: Doc, m: Mention) -> bool:
+    """'the village of X', 'the town of X'."""
+    return m.start >= 2 and doc[m.start - 1].lower_ == "of" and doc[m.start - 2].lemma_ in PLACE_NOUNS
+
+
 def _place_cue(doc: Doc, m: Mention) -> bool:
     """The text itself says this is a place: 'the village of X', 'the provincial capital, X', 'in X'."""
-    if m.start >= 2 and doc[m.start - 1].lower_ == "of" and doc[m.start - 2].lemma_ in PLACE_NOUNS:
+    if _named_place_noun(doc, m):
         return True
     root = doc[m.start : m.end].root
     if root.dep_ == "appos" and root.head.lemma_ in PLACE_NOUNS:

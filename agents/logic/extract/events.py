@@ -229,8 +229,12 @@ def _mention(
     if kind == "allegiance_pledge":
         mention.actors += pledge_fallback(main, sent, mention.actors, entities)
     mention.where = place_for(main, sent, entities, foreign)
-    if mention.where is None:
+    if mention.where is None or mention.where.place.precision in ("region", "country"):
         mention.unlisted = unlisted_place(main, sent, entities, foreign)
+    if mention.where is None and mention.unlisted is None and main.dep_ == "conj" and main.head.i in foreign:
+        # "stormed the compound in the village of X and detained him": coordinated events share the place.
+        mention.where = place_for(main.head, sent, entities, foreign - {main.head.i})
+        mention.unlisted = unlisted_place(main.head, sent, entities, foreign - {main.head.i})
     mention.time = time_for(main, kind, times, foreign)
     mention.certainty = max((certainty(t, sent) for t in mention.triggers), key=MENTION_PRIORITY.__getitem__)
     if kind in tx.VIOLENT or kind == "disaster":
@@ -510,6 +514,7 @@ def location(event: Event, entities: ArticleEntities, dateline: Place | None) ->
     """The sharpest place the mentions give (a region sharpened to the one town its paragraph
     names in it), else the dateline if the article is about that place, else the main place."""
     where = sharpest([m.where for m in event.mentions if m.where])
+    unlisted = next((m.unlisted for m in event.mentions if m.unlisted), None)
     if where is not None:
         if where.place.precision in ("region", "country"):
             for m in event.mentions:
@@ -517,8 +522,15 @@ def location(event: Event, entities: ArticleEntities, dateline: Place | None) ->
                 if sharper is not where:
                     where = sharper
                     break
+        if where.place.precision in ("region", "country") and unlisted is not None:
+            # "near the village of Verkhny Baksan in Kabardino-Balkaria", a village the gazetteer
+            # does not know: its name, in the region the report puts it, with no position of its own.
+            return {
+                **place_dict(None, unlisted),
+                "admin1": where.place.admin1,
+                "country_code": where.place.country_code,
+            }
         return place_dict(where.place, where.reported)
-    unlisted = next((m.unlisted for m in event.mentions if m.unlisted), None)
     if unlisted is not None:
         return place_dict(None, unlisted)
     seat = _institution_seat(event, entities)
@@ -527,7 +539,12 @@ def location(event: Event, entities: ArticleEntities, dateline: Place | None) ->
     main = entities.main_place()
     if dateline is not None and (main is None or main.place.admin1 == dateline.admin1):
         return place_dict(dateline, dateline.name)
-    return place_dict(main.place, main.name) if main is not None else None
+    if main is None:
+        # Only places the gazetteer does not know: the most mentioned, as reported.
+        unknown = [e for e in entities.entities if e.kind == "place"]
+        main_name = max(unknown, key=lambda e: len(e.mentions)).name if unknown else None
+        return place_dict(None, main_name) if main_name else None
+    return place_dict(main.place, main.name)
 
 
 def _institution_seat(event: Event, entities: ArticleEntities) -> Place | None:

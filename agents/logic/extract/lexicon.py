@@ -341,6 +341,7 @@ ROLE_NOUNS = frozenset(
         "activist",
         "journalist",
         "candidate",
+        "lawmaker",
         "executive",
         "director",
         "governor",

@@ -15,6 +15,8 @@ from .timex import TimeExpr
 LOCATIVE = frozenset({"in", "near", "at", "outside", "on", "around", "inside"})
 # Nouns a place name may modify without the place being beside the point ("a Moscow airport").
 PLACE_HEADS = frozenset({"village", "town", "city", "district", "airport", "border", "outskirts", "region"})
+# How many words up from its preposition an unlisted place may still locate the trigger.
+UNLISTED_REACH = 5
 # Nouns for a way between two places: an event "on the road from X to Y" is at neither end.
 ROUTE_NOUNS = frozenset({"road", "highway", "motorway", "route", "railway", "track", "way"})
 # "in the same province": which kind of place the anaphor means.
@@ -110,9 +112,16 @@ def unlisted_place(trigger: Token, sent: Span, entities: ArticleEntities, foreig
         if entity.place is not None or root.dep_ != "pobj" or governed_by(root, foreign):
             continue
         holder = root.head.head if root.head.lower_ == "of" and root.head.head.lemma_ in PLACE_HEADS else root
-        if holder.dep_ == "pobj" and holder.head.lower_ in LOCATIVE and trigger in holder.head.ancestors:
+        if holder.dep_ == "pobj" and holder.head.lower_ in LOCATIVE and _locates(holder.head, trigger):
             return mention.text
     return None
+
+
+def _locates(prep: Token, trigger: Token) -> bool:
+    """The phrase hangs on the trigger, directly or through a few words ('killed in a shootout with
+    police in the village of X'), not deep inside another phrase ('resigned after a week of
+    protests over a raid in the village of X')."""
+    return trigger in list(prep.ancestors)[:UNLISTED_REACH]
 
 
 def _origin(root: Token) -> bool:

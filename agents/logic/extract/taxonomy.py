@@ -318,6 +318,8 @@ def trigger_type(token: Token) -> str | None:
         compound = next((c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "amod")), None)
         if compound and (compound, lemma) in COMPOUND_TRIGGERS:
             return COMPOUND_TRIGGERS[(compound, lemma)]
+        if lemma == "sentence" and token.head.lemma_ in ("receive", "get", "hand") and token.dep_ == "dobj":
+            return "sentenced"  # "received a sentence of seven years" (not "serving sentences")
         if lemma == "fire" and _is_gunfire(token):
             exchanged = token.head.lemma_ in ("exchange", "return") or token.head.lower_ == "of" or compound == "return"
             return "clash" if exchanged else None
