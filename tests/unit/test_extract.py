@@ -950,3 +950,22 @@ def test_an_unlisted_village_inside_a_region_is_reported_in_that_region(nlp):
         "Kabardino-Balkaria",
         "unknown",
     )
+
+
+def test_a_known_town_after_in_is_a_place_whatever_label_the_model_gave_it(nlp):
+    out = extract_article(
+        article("An education official was shot dead outside his home in Vladikavkaz on Wednesday night."), nlp
+    )
+    assert only_event(out, "killed")["location"]["canonical"] == "Vladikavkaz"
+    dated = extract_article(article("Police detained the suspect in Nalchik in March."), nlp)
+    assert {e["name"] for e in dated["entities"]} == {"Nalchik"}
+    # A town of that name in several regions is not guessed from nothing.
+    homonym = extract_article(article("Magomed Isayev was killed yesterday in Aksay during an operation."), nlp)
+    assert "Aksay" not in {e["name"] for e in homonym["entities"]}
+
+
+def test_a_name_between_commas_after_the_role_phrase_is_its_person(nlp):
+    out = extract_article(
+        article("Federal agents detained the mayor of Makhachkala, Said Amirov, in a dawn raid on Saturday."), nlp
+    )
+    assert roles(only_event(out, "arrested")) == {"Said Amirov": "subject"}

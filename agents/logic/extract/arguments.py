@@ -216,6 +216,13 @@ def _apposed_person(token: Token, entities: ArticleEntities) -> list[Entity]:
         closing = doc[t.i + 1] if t.i + 1 < len(doc) else None
         if closing is not None and closing.text == "," and closing.head.i == token.i and _after_comma(t, e):
             return [e]
+    # Right after the phrase, between commas, wherever the parse hung it: "detained the mayor of
+    # Makhachkala, Said Amirov, in a dawn raid".
+    after = token.right_edge.i + 1
+    if after + 1 < len(doc) and doc[after].text == ",":
+        e, named = entities.at(after + 1), entities.mention_at(after + 1)
+        if e is not None and e.kind == "person" and named.end < len(doc) and doc[named.end].text == ",":
+            return [e]
     return []
 
 

@@ -42,6 +42,7 @@ PLACE_NOUNS = frozenset(
 )
 # A town sets the article's context only when this many times bigger than any homonym elsewhere.
 HOMONYM_DOMINANCE = 10
+NUMERIC_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 LOCATIVE_PREPS = frozenset({"in", "near", "at", "outside", "from", "around", "across", "into", "towards", "to"})
 _AGE = re.compile(r"^\d{1,3}$")
 _YEAR_OLD = re.compile(r"(\d{1,3})-year-old\s*$")
@@ -187,6 +188,7 @@ def _candidate_spans(doc: Doc) -> list[Span]:
         joined.append(ent)
     covered = {i for e in joined for i in range(e.start, e.end)}
     joined.extend(_unlabelled_names(doc, covered))
+    joined.extend(_unlabelled_places(doc, covered))
     for token in doc:
         # "the village of Kenzhe", "the town of Urus-Martan": a name the model skipped after a place noun.
         if token.lower_ == "of" and token.i + 1 < len(doc) and token.i > 0 and doc[token.i - 1].lemma_ in PLACE_NOUNS:
@@ -227,6 +229,23 @@ def _unlabelled_names(doc: Doc, covered: set[int]) -> list[Span]:
             spans.append(Span(doc, run[0].i, run[-1].i + 1, label="NAME"))
         run = []
     return spans
+
+
+def _unlabelled_places(doc: Doc, covered: set[int]) -> list[Span]:
+    """'outside his home in Vladikavkaz': a lone proper noun after a locative preposition that the
+    model left unlabelled (or called a product or a language), when the gazetteer knows the name in
+    one region only (not Aksay, a town in Rostov Oblast and a village in Dagestan)."""
+    return [
+        Span(doc, t.i, t.i + 1, label="GPE")
+        for t in doc
+        if t.i not in covered
+        and t.ent_type_ not in NUMERIC_LABELS  # "in March" is a date
+        and t.pos_ == "PROPN"
+        and t.is_title
+        and t.dep_ == "pobj"
+        and t.head.lower_ in LOCATIVE_PREPS
+        and len({(p.country_code, p.admin1) for p in gazetteer().exact(t.text)}) == 1
+    ]
 
 
 def _hyphen_joined(doc: Doc, left: Span, right: Span) -> bool:
