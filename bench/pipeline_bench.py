@@ -9,6 +9,8 @@ producer, and prints:
   first published event version that lists the article, at full speed and at half
   the measured maximum rate;
 - peak resident memory per worker;
+- how well the reports met: events B-cubed F1 of each run against the generator's labels
+  (the order reports meet in varies with timing across partitions);
 - beside them the bare cost of the same articles through clean + extract with no
   Kafka, and the ratio pipeline / bare.
 Usage: python bench/pipeline_bench.py [--events N] [--json]
@@ -31,8 +33,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.stream_generator import generate  # noqa: E402
-from tests.harness import Pipeline, metric_total, start_broker, stop_broker  # noqa: E402
+from bench.dedup_bench import extended_bcubed  # noqa: E402
+from bench.stream_generator import Report, generate  # noqa: E402
+from tests.harness import Pipeline, latest_versions, metric_total, start_broker, stop_broker  # noqa: E402
 
 
 class MemoryPeak(threading.Thread):
@@ -79,7 +82,8 @@ async def produce_paced(pipeline: Pipeline, records: list[dict], rate: float | N
         await producer.stop()
 
 
-def run_once(bootstrap: str, workdir: Path, records: list[dict], workers: int, rate: float | None) -> dict:
+def run_once(bootstrap: str, workdir: Path, reports: list[Report], workers: int, rate: float | None) -> dict:
+    records = [report.record for report in reports]
     pipeline = Pipeline(bootstrap, workdir, partitions=4)
     try:
         procs = [pipeline.start_worker(f"w{i + 1}", ready_timeout=180) for i in range(workers)]
@@ -100,7 +104,9 @@ def run_once(bootstrap: str, workdir: Path, records: list[dict], workers: int, r
             time.sleep(0.2)
         elapsed = time.monotonic() - started
         memory.running = False
-        latencies = latencies_of(pipeline, records)
+        published = pipeline.read_with_timestamps("events.enriched", timeout=20)
+        latencies = latencies_of(pipeline, records, published)
+        precision, recall, f1 = clustering_quality(reports, [event for _, event in published])
         return {
             "workers": workers,
             "articles": len(records),
@@ -110,19 +116,19 @@ def run_once(bootstrap: str, workdir: Path, records: list[dict], workers: int, r
             "latency_p95_s": percentile(latencies, 95),
             "latency_p99_s": percentile(latencies, 99),
             "peak_rss_mb_per_worker": [round(peak / 2**20) for peak in memory.peaks],
+            "events_bcubed": {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)},
         }
     finally:
         pipeline.stop_all()
 
 
-def latencies_of(pipeline: Pipeline, records: list[dict]) -> list[float]:
+def latencies_of(pipeline: Pipeline, records: list[dict], published: list[tuple[int, dict]]) -> list[float]:
     """Seconds from each article's ingest to the first event version that lists it."""
     raw = {
         r["article_id"]: r["received_at"] for r in pipeline.read_json("articles.raw", lambda v: len(v) >= len(records))
     }
     first_listed: dict[str, float] = {}
-    events = pipeline.read_with_timestamps("events.enriched", timeout=20)
-    for timestamp_ms, event in events:
+    for timestamp_ms, event in published:
         for source in event["sources"]:
             first_listed.setdefault(source["article_id"], timestamp_ms / 1000)
     return [
@@ -130,6 +136,17 @@ def latencies_of(pipeline: Pipeline, records: list[dict]) -> list[float]:
         for a, received in raw.items()
         if a in first_listed
     ]
+
+
+def clustering_quality(reports: list[Report], published: list[dict]) -> tuple[float, float, float]:
+    """B-cubed of the articles' events (latest versions) against the generator's event labels;
+    a noise article is an event of its own."""
+    predicted: dict[str, set[str]] = {}
+    for event in latest_versions(published).values():
+        for source in event["sources"]:
+            predicted.setdefault(source["article_id"], set()).add(event["event_id"])
+    gold = {r.record["article_id"]: {r.label or f"noise:{r.record['article_id']}"} for r in reports}
+    return extended_bcubed(predicted, gold)
 
 
 def percentile(values: list[float], q: int) -> float | None:
@@ -162,15 +179,16 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=400, help="events to generate (each told 3-5 times)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    records = [report.record for report in generate(args.events)]
+    reports = generate(args.events)
+    records = [report.record for report in reports]
     bare = bare_throughput(records)
     with tempfile.TemporaryDirectory(prefix="wirewatch-bench-") as tmp:
         tmp_path = Path(tmp)
         bootstrap = start_broker(tmp_path / "kafka")
         try:
-            one = run_once(bootstrap, tmp_path / "one", records, workers=1, rate=None)
-            half = run_once(bootstrap, tmp_path / "half", records, workers=1, rate=one["articles_per_second"] / 2)
-            two = run_once(bootstrap, tmp_path / "two", records, workers=2, rate=None)
+            one = run_once(bootstrap, tmp_path / "one", reports, workers=1, rate=None)
+            half = run_once(bootstrap, tmp_path / "half", reports, workers=1, rate=one["articles_per_second"] / 2)
+            two = run_once(bootstrap, tmp_path / "two", reports, workers=2, rate=None)
         finally:
             stop_broker(tmp_path / "kafka")
     figures = {
@@ -191,6 +209,7 @@ def main() -> int:
         print(
             f"  {label:<22} {run['articles_per_second']:8.1f} articles/s  latency p50 {run['latency_p50_s']} s"
             f"  p95 {run['latency_p95_s']} s  p99 {run['latency_p99_s']} s  peak RSS {run['peak_rss_mb_per_worker']} MB"
+            f"  events B-cubed F1 {run['events_bcubed']['f1']}"
         )
     print(f"  pipeline / bare (1 worker)         {figures['pipeline_over_bare']:8.2f}")
     print(f"  speed-up 2 workers / 1             {figures['speedup_two_over_one']:8.2f}")
