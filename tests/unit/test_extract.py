@@ -969,3 +969,44 @@ def test_a_name_between_commas_after_the_role_phrase_is_its_person(nlp):
         article("Federal agents detained the mayor of Makhachkala, Said Amirov, in a dawn raid on Saturday."), nlp
     )
     assert roles(only_event(out, "arrested")) == {"Said Amirov": "subject"}
+
+
+def test_a_gas_explosion_is_a_disaster_and_blowing_oneself_up_kills(nlp):
+    gas = extract_article(article("A gas explosion destroyed part of an apartment block in Kaspiysk on Monday."), nlp)
+    assert only_event(gas, "disaster")
+    out = extract_article(
+        article("Two suspected militants blew themselves up in a house in Urus-Martan on Monday."), nlp
+    )
+    bombing = only_event(out, "bombing")
+    assert bombing["casualties"] == {"killed": 2} and bombing["location"]["canonical"] == "Urus-Martan"
+
+
+def test_a_border_deal_is_no_business_and_stepping_down_is_a_leadership_change(nlp):
+    assert (
+        extract_article(article("Thousands rallied in Magas against a border deal with Chechnya."), nlp)["events"][0][
+            "type"
+        ]
+        == "other"
+    )
+    out = extract_article(
+        article("The chief executive of fertiliser maker Uralkali, Dmitry Osipov, has stepped down."), nlp
+    )
+    assert roles(only_event(out, "leadership_change")) == {"Dmitry Osipov": "subject"}
+
+
+def test_an_authority_reporting_its_own_act_is_its_actor(nlp):
+    out = extract_article(
+        article("The FSB said on Wednesday it had detained five members of a cell in Khasavyurt."), nlp
+    )
+    assert roles(only_event(out, "arrested")) == {"FSB": "authority"}
+
+
+def test_the_newcomer_may_come_in_apposition(nlp):
+    out = extract_article(
+        article(
+            "A court in Makhachkala has sentenced a resident of Derbent to eight years in prison. The man, Ramazan "
+            "Aliev, had sent six recruits to Turkey."
+        ),
+        nlp,
+    )
+    assert roles(only_event(out, "sentenced")) == {"Ramazan Aliev": "subject"}

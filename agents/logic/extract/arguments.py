@@ -362,6 +362,7 @@ def _authority_or(entity: Entity, role: str, kind: str) -> str:
 
 
 def drop_quoted(found: list[tuple[Entity, str]], source: Span, entities: ArticleEntities) -> list[tuple[Entity, str]]:
-    """The reporter of an event is not one of its actors, whatever the parse says."""
+    """The reporter of an event is not one of its actors, whatever the parse says; except an
+    authority reporting its own act ("the FSB said it had detained five")."""
     quoted = {id(entities.at(t.i)) for t in source}
-    return [(e, r) for e, r in found if id(e) not in quoted]
+    return [(e, r) for e, r in found if id(e) not in quoted or r == "authority"]

@@ -116,7 +116,7 @@ def _casualty_kind(token: Token) -> str | None:
     if token.pos_ not in ("VERB", "ADJ"):
         return None
     lemma = token.lemma_.lower()
-    if lemma in tx.KILLED_WORDS or token.lower_ == "dead":
+    if lemma in tx.KILLED_WORDS or token.lower_ == "dead" or _blew_themselves_up(token):
         return "killed"
     if lemma in tx.INJURED_WORDS:
         return "injured"
@@ -125,12 +125,19 @@ def _casualty_kind(token: Token) -> str | None:
     return None
 
 
+def _blew_themselves_up(token: Token) -> bool:
+    """'Two militants blew themselves up': the subjects died."""
+    return token.lemma_ == "blow" and any(
+        c.dep_ == "dobj" and c.lower_ in ("himself", "herself", "themselves") for c in token.children
+    )
+
+
 def _casualty_nouns(token: Token) -> list[Token]:
     if token.lower_ == "dead" and token.head.lemma_ == "leave":
         return [c for c in token.head.children if c.dep_ == "dobj"]
     if token.lower_ == "dead" and token.dep_ == "amod":
         return [token.head]
-    if token.lemma_ in ("die", "drown") or token.pos_ == "ADJ":
+    if token.lemma_ in ("die", "drown") or token.pos_ == "ADJ" or _blew_themselves_up(token):
         deps = ("nsubj",)
     elif any(c.dep_ == "auxpass" for c in token.children):
         deps = ("nsubjpass",)

@@ -232,20 +232,21 @@ def _unlabelled_names(doc: Doc, covered: set[int]) -> list[Span]:
 
 
 def _unlabelled_places(doc: Doc, covered: set[int]) -> list[Span]:
-    """'outside his home in Vladikavkaz': a lone proper noun after a locative preposition that the
-    model left unlabelled (or called a product or a language), when the gazetteer knows the name in
-    one region only (not Aksay, a town in Rostov Oblast and a village in Dagestan)."""
-    return [
-        Span(doc, t.i, t.i + 1, label="GPE")
-        for t in doc
-        if t.i not in covered
-        and t.ent_type_ not in NUMERIC_LABELS  # "in March" is a date
-        and t.pos_ == "PROPN"
-        and t.is_title
-        and t.dep_ == "pobj"
-        and t.head.lower_ in LOCATIVE_PREPS
-        and len({(p.country_code, p.admin1) for p in gazetteer().exact(t.text)}) == 1
-    ]
+    """'outside his home in Vladikavkaz', 'in a house in Urus-Martan': a proper name after a
+    locative preposition that the model left unlabelled (or called a product or a language),
+    when the gazetteer knows the name in one region only (not Aksay, a town in Rostov Oblast and a
+    village in Dagestan)."""
+    spans = []
+    for t in doc:
+        if not (t.pos_ == "PROPN" and t.is_title and t.dep_ == "pobj" and t.head.lower_ in LOCATIVE_PREPS):
+            continue
+        start = min([c.i for c in t.children if c.dep_ in ("compound", "punct") and c.i < t.i] + [t.i])
+        span = Span(doc, start, t.i + 1, label="GPE")
+        if any(i in covered or doc[i].ent_type_ in NUMERIC_LABELS for i in range(start, t.i + 1)):
+            continue  # "in March" is a date
+        if len({(p.country_code, p.admin1) for p in gazetteer().exact(span.text)}) == 1:
+            spans.append(span)
+    return spans
 
 
 def _hyphen_joined(doc: Doc, left: Span, right: Span) -> bool:

@@ -452,6 +452,8 @@ def _name_the_newcomer(sent: Span, event: Event, entities: ArticleEntities) -> N
         if "title" in entity.attributes or (before is not None and before.lower_ in ROLE_NOUNS):
             return  # "Prime Minister Giorgi Kvirikashvili": known by office, not the unnamed one
         root = sent.doc[first.start : first.end].root
+        if root.dep_ == "appos":  # "The man, Ramazan Aliev, had sent ..."
+            root = root.head
         if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_ not in tx.REPORTING_LEMMAS:
             _add_actor(event, entity, role)
         return

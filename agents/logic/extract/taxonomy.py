@@ -203,6 +203,10 @@ LEADER_NOUNS = frozenset(
         "deputy",
     }
 )
+# What blows up by accident: "a gas explosion" is a technical disaster, not a bombing.
+ACCIDENT_SOURCES = frozenset({"gas", "boiler", "methane", "chemical", "pipeline", "fuel", "dust"})
+# Deals between governments or sides, not companies.
+POLITICAL_DEALS = frozenset({"border", "peace", "ceasefire", "nuclear", "prisoner", "plea", "power"})
 # Explosives that, as the subject of a verb, went off.
 DETONATED_NOUNS = frozenset({"bomb", "ied", "grenade", "explosive", "explosives"})
 # "fire" is a disaster unless it is gunfire.
@@ -318,6 +322,10 @@ def trigger_type(token: Token) -> str | None:
         compound = next((c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "amod")), None)
         if compound and (compound, lemma) in COMPOUND_TRIGGERS:
             return COMPOUND_TRIGGERS[(compound, lemma)]
+        if lemma in ("explosion", "blast") and compound in ACCIDENT_SOURCES:
+            return "disaster"  # "a gas explosion destroyed part of an apartment block"
+        if lemma == "deal" and compound in POLITICAL_DEALS:
+            return None  # "a border deal with Chechnya" is no company deal
         if lemma == "sentence" and token.head.lemma_ in ("receive", "get", "hand") and token.dep_ == "dobj":
             return "sentenced"  # "received a sentence of seven years" (not "serving sentences")
         if lemma == "fire" and _is_gunfire(token):
@@ -383,7 +391,7 @@ def _verb_trigger(token: Token, lemma: str) -> str | None:
         c.dep_ in ("dobj", "oprd") and c.lemma_ in LEADER_NOUNS for c in children
     ):
         return "leadership_change"  # "militants have chosen a new leader" (not a public election)
-    if lemma == "step" and any(c.dep_ == "prt" and c.lower_ == "down" for c in children):
+    if lemma == "step" and any(c.dep_ in ("prt", "advmod") and c.lower_ == "down" for c in children):
         return "leadership_change"
     if lemma == "find" and any(c.lower_ == "guilty" for c in children):
         return "sentenced"
