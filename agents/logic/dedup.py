@@ -359,6 +359,14 @@ def _without_earlier_version(state: dict, article: dict) -> dict | None:
     }
 
 
+def _holds_mention(state: dict, mention: dict, article: dict) -> bool:
+    """Whether the state has this mention from this version of the article."""
+    received = parse_timestamp(_received_at(article)).timestamp()
+    return any(known["mention_id"] == mention["mention_id"] for known in state["mentions"]) and any(
+        source["article_id"] == article["article_id"] and source["received"] == received for source in state["sources"]
+    )
+
+
 def _add_mention(state: dict, mention: dict, article: dict) -> dict:
     """A new state with the mention (and its article as a source); unchanged if already merged or
     if the state holds a later version of the article. A newer version replaces the earlier one."""
@@ -688,6 +696,12 @@ class EventStore:
         merged before (a redelivery) leaves it as it was.
         """
         key = blocking_key(mention, article)
+        # A redelivered mention (this very version of the article, again after a restart) is in
+        # its event already: that event as it stands, not a new match against what came since.
+        for event_id in self.events_reported_by(key, article["article_id"]):
+            state = self.events.get(event_id)
+            if state is not None and _holds_mention(state, mention, article):
+                return render_event(state), False
         now = article_time(article).timestamp()
         profile = mention_profile(mention)
         denial = is_denial(mention)

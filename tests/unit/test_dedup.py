@@ -528,6 +528,25 @@ def test_each_change_bumps_the_version_and_a_redelivery_does_not() -> None:
     assert (again["version"], created, again) == (2, False, payload)
 
 
+def test_a_redelivered_mention_stays_in_its_event_when_a_later_one_would_match_it_too() -> None:
+    store = EventStore({}, {})
+    gasanov = person("Ruslan Gasanov")
+    undated = article("u3", mention(actors=(gasanov,)), published="2015-05-21T10:00:00Z")
+    first_time = None
+    for record in (
+        article("u1", mention(actors=(gasanov,), time=day("2015-05-03")), published="2015-05-04T10:00:00Z"),
+        article("u2", mention(actors=(gasanov,), time=day("2015-05-20")), published="2015-05-20T18:00:00Z"),
+        undated,
+        article("u4", mention(actors=(gasanov,), time=day("2015-06-10")), published="2015-06-11T10:00:00Z"),
+    ):
+        payload, _ = store.merge(record["events"][0], record)
+        first_time = payload if record is undated else first_time
+    later = next(state for state in store.events.values() if state["sources"][0]["article_id"] == "u4")
+    again, created = store.merge(undated["events"][0], undated)
+    assert (again, created) == (first_time, False)
+    assert [source["article_id"] for source in store.events[later["event_id"]]["sources"]] == ["u4"]
+
+
 def test_salted_ids_keep_two_events_with_one_anchor_apart() -> None:
     gasanov = person("Ruslan Gasanov")
     events = events_of(
