@@ -1010,3 +1010,19 @@ def test_the_newcomer_may_come_in_apposition(nlp):
         nlp,
     )
     assert roles(only_event(out, "sentenced")) == {"Ramazan Aliev": "subject"}
+
+
+@pytest.mark.parametrize(
+    "text, anchor, start, end",
+    [
+        ("was detained last autumn", date(2013, 3, 5), "2012-09-01", "2012-11-30"),
+        ("last autumn", date(2012, 10, 10), "2011-09-01", "2011-11-30"),
+        ("last winter", date(2014, 7, 1), "2013-12-01", "2014-02-28"),
+        ("this winter", date(2012, 10, 10), "2012-12-01", "2013-02-28"),
+        ("next spring", date(2014, 1, 15), "2014-03-01", "2014-05-31"),
+        ("in the summer of 2012", date(2014, 1, 15), "2012-06-01", "2012-08-31"),
+    ],
+)
+def test_seasons_resolve_to_three_months(text, anchor, start, end):
+    (found,) = find_times(text, anchor)
+    assert (found.start.isoformat(), found.end.isoformat(), found.precision) == (start, end, "range")

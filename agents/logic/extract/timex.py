@@ -128,6 +128,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple(
             + r"\b",
         ),
         (
+            "season",
+            r"\b(?:(?P<rel>(?i:last|this|next))\s+(?P<season>(?i:spring|summer|autumn|fall|winter))\b"
+            r"|(?i:in\s+)?(?i:the\s+)?(?P<season_y>(?i:spring|summer|autumn|fall|winter))\s+(?:(?i:of)\s+)?"
+            r"(?P<year>(?:19|20)\d{2})\b)",
+        ),
+        (
             "ago",
             r"\b(?P<count>\d+|(?i:a few|several|an|a|one|two|three|four|five|six|seven|eight|nine|ten))\s+"
             r"(?P<unit>(?i:day|week|month|year))s?\s+(?i:ago)\b",
@@ -297,6 +303,35 @@ def _ago(g: dict, anchor: date):
     return date(anchor.year - count, 1, 1), date(anchor.year - count, 12, 31), "year"
 
 
+# First month of each season (northern meteorological seasons); winter runs into the next year.
+SEASON_START = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+
+
+def _season(g: dict, anchor: date):
+    """'last autumn', 'this winter', 'in the spring of 2013': three months, winter across the new year."""
+    name = (g.get("season") or g.get("season_y")).lower()
+    first_month = SEASON_START[name]
+    if g.get("year"):
+        year = int(g["year"])
+    else:
+        # The season of that name that began most recently, up to the anchor's month.
+        year = anchor.year if (anchor.month, anchor.day) >= (first_month, 1) else anchor.year - 1
+        rel = g["rel"].lower()
+        year += {"last": -1, "this": 0, "next": 1}[rel]
+        if rel == "last" and _season_end(year + 1, first_month) < anchor:
+            year += 1  # that season is over: it is the last one
+        elif rel == "this" and _season_end(year, first_month) < anchor:
+            year += 1  # "this winter" said in October: the one to come
+    start = date(year, first_month, 1)
+    return start, _season_end(year, first_month), "range"
+
+
+def _season_end(year: int, first_month: int) -> date:
+    end_year, end_month = divmod(year * 12 + first_month - 1 + 2, 12)
+    end_month += 1
+    return date(end_year, end_month, calendar.monthrange(end_year, end_month)[1])
+
+
 _RESOLVERS = {
     "iso": _iso,
     "month_day": _month_day,
@@ -311,6 +346,7 @@ _RESOLVERS = {
     "relative_period": _relative_period,
     "weekday": _weekday,
     "ago": _ago,
+    "season": _season,
 }
 
 
