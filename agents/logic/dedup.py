@@ -35,9 +35,14 @@ The best compatible candidate wins: stronger name agreement, then same day, same
 most recently seen. A denial (negated, or certainty 'denied') merges like any report and
 shows up as a 'certainty' conflict; it never makes a second event.
 
-Candidate lists are bounded: per blocking key the MAX_CANDIDATES most recently seen events
-within the window, each as a compact match profile, so merging one mention costs one list
-read plus one event read whatever the number of articles seen.
+Candidate lists are bounded: per blocking key at most MAX_CANDIDATES events, each as a
+compact match profile, so merging one mention costs one list read plus one event read
+whatever the number of articles seen. A report matches only events seen (published)
+within the window of its own publication time. An event leaves its key's list, and its
+state goes, once no report of it was received (ingested) within the window before the
+newest report of the key: expiry runs on ingest time, so that replaying an archive,
+whose partitions run days or months of publication time apart, does not expire events
+whose late reports are still on their way.
 
 Event ids: 'ev_' + sha256(blocking key | identity anchor)[:16], the anchor being
   * the key person's surname skeleton + the event's month, when the event names a person
@@ -71,7 +76,7 @@ VIOLENCE_TYPES = frozenset({"killed", "clash", "attack", "bombing"})
 UNKNOWN_COUNTRY = "ZZ"  # ISO 3166 user-assigned code: never a real country
 DAY_TOLERANCE = 1  # relative dates resolved against publication time can be a day off
 NEARBY_KM = 30.0
-MAX_CANDIDATES = 100
+MAX_CANDIDATES = 300
 
 KEY_ROLES = frozenset({"victim", "subject", "target", "perpetrator"})
 SPEAKER_FAMILIES = frozenset({"statement", "recruitment_call"})
@@ -408,6 +413,7 @@ def _event_profile(state: dict, time: dict | None, place: dict | None) -> dict:
     return {
         "id": state["event_id"],
         "seen": state["seen"],
+        "received": max(source["received"] for source in state["sources"]),
         "last_article": last_article,
         "articles": articles,
     } | profile
@@ -671,8 +677,8 @@ def _digest(payload: dict) -> str:
 class EventStore:
     """Canonical events of the recent past, merged report by report.
 
-    candidates: blocking key -> [match profile, ...], the max_candidates most recently seen
-    events within the window, oldest first.
+    candidates: blocking key -> [match profile, ...], at most max_candidates events received
+    within the window, ordered by when they were last seen (published), oldest first.
     events: event_id -> event state (see _new_state), rendered by render_event.
     """
 
@@ -759,10 +765,7 @@ class EventStore:
         return [profile["id"] for profile in self.candidates.get(key) or [] if article_id in profile["articles"]]
 
     def _live_candidates(self, key: str, now: float) -> list[dict]:
-        return self._live(self.candidates.get(key) or [], now)
-
-    def _live(self, profiles: list[dict], now: float) -> list[dict]:
-        return [profile for profile in profiles if profile["seen"] >= now - self.window_seconds]
+        return [profile for profile in self.candidates.get(key) or [] if profile["seen"] >= now - self.window_seconds]
 
     def _save(self, state: dict) -> dict:
         """Store the state (a new version if its payload changed), refresh its candidate profile,
@@ -776,7 +779,8 @@ class EventStore:
         key = state["blocking_key"]
         profile = _event_profile(state, payload["time"], payload["location"])
         held = self.candidates.get(key) or []
-        others = [known for known in self._live(held, state["seen"]) if known["id"] != state["event_id"]]
+        received_since = profile["received"] - self.window_seconds
+        others = [known for known in held if known["received"] >= received_since and known["id"] != state["event_id"]]
         kept = sorted([*others, profile], key=lambda known: (known["seen"], known["id"]))[-self.max_candidates :]
         self.candidates[key] = kept
         # An event that is no candidate any more can take no new report: its state goes with it.
