@@ -16,15 +16,16 @@ Tables may only change while a message is processed, and a Faust table reads and
 writes the partition of that message: each agent keeps to the keys of the message at
 hand. The event store expires per blocking key as it merges (an event that drops out
 of its key's candidates goes); the one-partition article index expires at most every
-EXPIRE_EVERY seconds of stream time, against the newest report time seen, so that
-replaying old news does not expire everything at once.
+EXPIRE_EVERY seconds of ingest time, against the newest ingest time seen, so that
+replaying an archive at full speed neither expires what is still being reported nor
+scans the index once per hour of the archive's publication time.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from agents.logic.dedup import EventStore, article_time, blocking_key
+from agents.logic.dedup import EventStore, blocking_key, received_time
 from agents.logic.near_duplicates import ArticleIndex
 from agents.publish import event_versions
 from streams import stage
@@ -70,7 +71,7 @@ def article_meta(record: dict) -> dict:
 
 
 async def index_article(clean: dict) -> list[stage.Outgoing]:
-    seen = article_time(clean)
+    seen = received_time(clean)
     if article_clock.advance(seen):
         article_index.expire(article_clock.now)
     duplicate_of = article_index.check(clean["article_id"], clean["fingerprint"], clean["body"], seen)

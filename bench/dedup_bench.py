@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from agents.logic.dedup import Deduplicator, article_time  # noqa: E402
+from agents.logic.dedup import Deduplicator, received_time  # noqa: E402
 from agents.logic.near_duplicates import copy_record  # noqa: E402
 from streams.settings import settings  # noqa: E402
 
@@ -128,7 +128,7 @@ def run_corpus(articles: Iterable[tuple[dict, Callable[[], dict]]], gold: dict, 
     for clean, extract in articles:
         started = time.process_time()
         duplicate_of = deduplicator.articles.check(
-            clean["article_id"], clean["fingerprint"], clean["body"], article_time(clean)
+            clean["article_id"], clean["fingerprint"], clean["body"], received_time(clean)
         )
         dedup_seconds += time.process_time() - started
         extracted = copy_record(clean, duplicate_of) if duplicate_of else extract()
@@ -272,7 +272,7 @@ def run_scale(total: int) -> dict:
     for n, record in enumerate(synthetic_records(total)):
         if n and n % ARTICLES_PER_DAY == 0:  # the article index expires on a timer; once per simulated day here
             # (the event store expires per key as it merges)
-            now = article_time(record)
+            now = received_time(record)
             started = time.process_time()
             deduplicator.articles.expire(now)
             expire_seconds += time.process_time() - started

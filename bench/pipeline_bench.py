@@ -145,7 +145,7 @@ def clustering_quality(reports: list[Report], published: list[dict]) -> tuple[fl
     for event in latest_versions(published).values():
         for source in event["sources"]:
             predicted.setdefault(source["article_id"], set()).add(event["event_id"])
-    gold = {r.record["article_id"]: {r.label or f"noise:{r.record['article_id']}"} for r in reports}
+    gold = {r.record["article_id"]: {r.event or f"noise:{r.record['article_id']}"} for r in reports}
     return extended_bcubed(predicted, gold)
 
 
@@ -159,7 +159,7 @@ def bare_throughput(records: list[dict]) -> float:
     """Articles per second through clean + extract in this process, no Kafka: the same NLP
     work as the pipeline (copies found by the article index are not extracted)."""
     from agents.logic.clean import clean_article
-    from agents.logic.dedup import article_time
+    from agents.logic.dedup import received_time
     from agents.logic.extract import extract_article, load_nlp
     from agents.logic.near_duplicates import ArticleIndex
     from streams.settings import settings
@@ -169,7 +169,7 @@ def bare_throughput(records: list[dict]) -> float:
     started = time.perf_counter()
     for record in records:
         clean = clean_article(record)
-        if not index.check(clean["article_id"], clean["fingerprint"], clean["body"], article_time(clean)):
+        if not index.check(clean["article_id"], clean["fingerprint"], clean["body"], received_time(clean)):
             extract_article(clean, nlp)
     return len(records) / (time.perf_counter() - started)
 

@@ -298,6 +298,12 @@ def _received_at(article: dict) -> str:
     return article.get("received_at") or article.get("published_at")
 
 
+def received_time(article: dict) -> datetime:
+    """When the article was ingested (else published): the clock state expires on, so that
+    replaying an archive at full speed expires nothing that is still being reported."""
+    return parse_timestamp(_received_at(article))
+
+
 def _source(article: dict, sentence: str, duplicate_of: str | None) -> dict:
     received = _received_at(article)
     return {
@@ -349,7 +355,7 @@ def _without_earlier_version(state: dict, article: dict) -> dict | None:
     held = next((s for s in state["sources"] if s["article_id"] == article["article_id"]), None)
     if held is None or held["duplicate_of"]:
         return state
-    received = parse_timestamp(_received_at(article)).timestamp()
+    received = received_time(article).timestamp()
     if received <= held["received"]:
         return state if received == held["received"] else None
     mentions = [mention for mention in state["mentions"] if mention["article_id"] != article["article_id"]]
@@ -366,7 +372,7 @@ def _without_earlier_version(state: dict, article: dict) -> dict | None:
 
 def _holds_mention(state: dict, mention: dict, article: dict) -> bool:
     """Whether the state has this mention from this version of the article."""
-    received = parse_timestamp(_received_at(article)).timestamp()
+    received = received_time(article).timestamp()
     return any(known["mention_id"] == mention["mention_id"] for known in state["mentions"]) and any(
         source["article_id"] == article["article_id"] and source["received"] == received for source in state["sources"]
     )
@@ -852,7 +858,7 @@ class Deduplicator:
         if record.get("duplicate_of"):
             duplicate_of = self.articles.first_copy(record["duplicate_of"])
         else:
-            duplicate_of = self.articles.check(record["article_id"], record["fingerprint"], body, article_time(record))
+            duplicate_of = self.articles.check(record["article_id"], record["fingerprint"], body, received_time(record))
         if duplicate_of:
             refs = self.articles.event_refs(duplicate_of)
             copies = (self.events.add_copy(event_id, record, duplicate_of) for _, event_id in refs)

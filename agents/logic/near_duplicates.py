@@ -73,7 +73,7 @@ def is_near_duplicate(jaccard: float, size_a: int, size_b: int) -> bool:
 
 
 class ArticleIndex:
-    """Every article seen within the window, to find the first copy of a story.
+    """Every article seen (ingested) within the window, to find the first copy of a story.
 
     buckets: 'fp:<fingerprint>' or an LSH band key -> [article_id, ...], the MAX_BUCKET most recent.
     articles: article_id -> {"fingerprint", "signature", "size", "first_seen" (POSIX seconds),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from agents.logic import revisions
 from agents.logic.clean import CleanError, clean_article
-from agents.logic.dedup import Deduplicator, article_time, parse_timestamp
+from agents.logic.dedup import Deduplicator, parse_timestamp, received_time
 from agents.logic.extract import extract_article, load_nlp
 from agents.logic.ingest import Refused, normalise_timestamp, read_inputs
 from agents.logic.near_duplicates import copy_record
@@ -57,7 +57,7 @@ def process_paths(
         versions[raw["article_id"]] = revisions.mark(raw)
         result.articles += 1
         duplicate_of = dedup.articles.check(
-            clean["article_id"], clean["fingerprint"], clean["body"], article_time(clean)
+            clean["article_id"], clean["fingerprint"], clean["body"], received_time(clean)
         )
         if duplicate_of:
             result.duplicates += 1
