@@ -438,6 +438,11 @@ def test_an_unclaimed_attack_is_not_claimed(nlp):
             "an unnamed official told Interfax",
         ),
         ("Aliaskhab Kebekov was killed in Dagestan on Sunday, according to Kavkaz Uzel.", "Kavkaz Uzel"),
+        (
+            "Security forces killed Magomed Suleimanov in Khasavyurt on Sunday, "
+            "the National Antiterrorism Committee (NAK) said.",
+            "the National Antiterrorism Committee (NAK)",
+        ),
     ],
 )
 def test_attribution(nlp, body, source):

@@ -124,4 +124,11 @@ def _phrase(head: Token) -> Span:
     tokens = [t for t in head.subtree if t.i not in skip]
     while tokens and tokens[-1].is_punct:
         tokens.pop()
-    return head.doc[tokens[0].i : tokens[-1].i + 1] if tokens else head.doc[head.i : head.i + 1]
+    if not tokens:
+        return head.doc[head.i : head.i + 1]
+    start, end = tokens[0].i, tokens[-1].i + 1
+    # An abbreviation in brackets keeps its closing bracket: 'the Committee (NAK)'.
+    opened = sum(t.text == "(" for t in head.doc[start:end]) - sum(t.text == ")" for t in head.doc[start:end])
+    if opened > 0 and end < len(head.doc) and head.doc[end].text == ")":
+        end += 1
+    return head.doc[start:end]
