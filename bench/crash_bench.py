@@ -22,6 +22,22 @@ from tests import crash  # noqa: E402
 from tests.harness import start_broker, stop_broker  # noqa: E402
 
 
+def report(label: str, outcome: crash.Outcome, reference: crash.Outcome, records: list[dict]) -> bool:
+    """Print how a disturbed run compares with the undisturbed one; True when it falls short."""
+    problems = outcome.problems(reference, records)
+    accounted = len(outcome.articles_extracted | outcome.articles_dead_lettered)
+    print(
+        f"  {label:<17} {outcome.seconds:7.1f} s  struck after {outcome.disruption_at} articles;"
+        f" {accounted}/{len(records)} articles accounted for; {len(outcome.events)} events,"
+        f" {outcome.versions_published} versions published;"
+        f" {'same events and ids as undisturbed' if not problems else 'DIFFERS'}",
+        flush=True,
+    )
+    for problem in problems:
+        print(f"      {problem}")
+    return bool(problems)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1000, help="events to generate (about 5 articles each)")
@@ -42,6 +58,7 @@ def main() -> int:
             killed = crash.run(
                 bootstrap, tmp_path / "killed", records, disrupt=crash.kill_worker, at_fraction=args.at, timeout=3600
             )
+            failed = report("worker kill -9", killed, reference, records)
         finally:
             stop_broker(tmp_path / "kafka")
         # The broker restart needs a broker of its own: it is the one being disturbed.
@@ -57,20 +74,7 @@ def main() -> int:
             )
         finally:
             stop_broker(tmp_path / "kafka-restarted")
-    failed = False
-    for label, outcome in (("worker kill -9", killed), ("broker restart", restarted)):
-        problems = outcome.problems(reference, records)
-        accounted = len(outcome.articles_extracted | outcome.articles_dead_lettered)
-        print(
-            f"  {label:<17} {outcome.seconds:7.1f} s  struck after {outcome.disruption_at} articles;"
-            f" {accounted}/{len(records)} articles accounted for; {len(outcome.events)} events,"
-            f" {outcome.versions_published} versions published;"
-            f" {'same events and ids as undisturbed' if not problems else 'DIFFERS'}",
-            flush=True,
-        )
-        for problem in problems:
-            print(f"      {problem}")
-        failed = failed or bool(problems)
+        failed = report("broker restart", restarted, reference, records) or failed
     return 1 if failed else 0
 
 
