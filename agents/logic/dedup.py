@@ -370,6 +370,10 @@ def _without_earlier_version(state: dict, article: dict) -> dict | None:
     }
 
 
+def _reported_by(profiles: list[dict], article_id: str) -> list[str]:
+    return [profile["id"] for profile in profiles if article_id in profile["articles"]]
+
+
 def _holds_mention(state: dict, mention: dict, article: dict) -> bool:
     """Whether the state has this mention from this version of the article."""
     received = received_time(article).timestamp()
@@ -708,9 +712,10 @@ class EventStore:
         merged before (a redelivery) leaves it as it was.
         """
         key = blocking_key(mention, article)
+        held = self.candidates.get(key) or []  # read once: a Faust table decodes it on every read
         # A redelivered mention (this very version of the article, again after a restart) is in
         # its event already: that event as it stands, not a new match against what came since.
-        for event_id in self.events_reported_by(key, article["article_id"]):
+        for event_id in _reported_by(held, article["article_id"]):
             state = self.events.get(event_id)
             if state is not None and _holds_mention(state, mention, article):
                 return render_event(state), False
@@ -718,7 +723,7 @@ class EventStore:
         profile = mention_profile(mention)
         denial = is_denial(mention)
         best: tuple | None = None
-        for candidate in self._live_candidates(key, now):
+        for candidate in (known for known in held if known["seen"] >= now - self.window_seconds):
             strength = match_strength(profile, candidate, article["article_id"], denial=denial)
             if strength is None:
                 continue
@@ -738,7 +743,7 @@ class EventStore:
         created = state is None
         if created:
             state = _new_state(self._new_event_id(key, mention, article), key)
-        return self._save(_add_mention(state, mention, article)), created
+        return self._save(_add_mention(state, mention, article), held), created
 
     def add_copy(self, event_id: str, article: dict, first_copy_id: str) -> dict | None:
         """Count an article-level copy as a source of an event its first copy reported; None if the
@@ -768,14 +773,11 @@ class EventStore:
 
     def events_reported_by(self, key: str, article_id: str) -> list[str]:
         """Ids of the events under a blocking key that mentions of the article went into."""
-        return [profile["id"] for profile in self.candidates.get(key) or [] if article_id in profile["articles"]]
+        return _reported_by(self.candidates.get(key) or [], article_id)
 
-    def _live_candidates(self, key: str, now: float) -> list[dict]:
-        return [profile for profile in self.candidates.get(key) or [] if profile["seen"] >= now - self.window_seconds]
-
-    def _save(self, state: dict) -> dict:
+    def _save(self, state: dict, held: list[dict] | None = None) -> dict:
         """Store the state (a new version if its payload changed), refresh its candidate profile,
-        and return the payload."""
+        and return the payload. held: the key's candidate list, when the caller has read it."""
         payload = render_event(state)
         digest = _digest(payload)
         if digest != state["digest"]:
@@ -784,7 +786,8 @@ class EventStore:
         self.events[state["event_id"]] = state
         key = state["blocking_key"]
         profile = _event_profile(state, payload["time"], payload["location"])
-        held = self.candidates.get(key) or []
+        if held is None:
+            held = self.candidates.get(key) or []
         received_since = profile["received"] - self.window_seconds
         others = [known for known in held if known["received"] >= received_since and known["id"] != state["event_id"]]
         kept = sorted([*others, profile], key=lambda known: (known["seen"], known["id"]))[-self.max_candidates :]
