@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from agents.logic.extract import extract_article, load_nlp
+from agents.logic.extract import extract_article, load_nlp, prepare
 from agents.logic.near_duplicates import copy_record
 from streams import stage
 from streams.app import app, extract_queue_topic, extracted_topic
@@ -32,8 +32,9 @@ async def handle(queued: dict) -> list[stage.Outgoing]:
 
 @app.agent(extract_queue_topic, name="extract")
 async def extract(stream):
-    # Once per worker, before the first message, in a thread: loading takes seconds, and the
-    # event loop keeps serving heartbeats, /metrics and the other agents meanwhile.
-    await asyncio.to_thread(load_nlp, settings.spacy_model)
+    # Once per worker, before the first message, in a thread: loading the model, the gazetteer
+    # and date parsing takes seconds, and the event loop keeps serving heartbeats, /metrics
+    # and the other agents meanwhile.
+    await asyncio.to_thread(prepare, settings.spacy_model)
     async for event in stream.events():
         await stage.run(STAGE, event, None, handle)

@@ -101,7 +101,7 @@ def run_once(bootstrap: str, workdir: Path, reports: list[Report], workers: int,
             sent = sum(metric_total(p.web_port, "wirewatch_messages_out_total", stage="mention_router") for p in procs)
             if routed >= len(records) and merged >= sent:
                 break
-            time.sleep(0.2)
+            time.sleep(0.5)  # each poll scrapes /metrics, which costs the worker CPU
         elapsed = time.monotonic() - started
         memory.running = False
         published = pipeline.read_with_timestamps("events.enriched", timeout=20)

@@ -16,7 +16,7 @@ import faust
 import orjson
 
 from streams.app import dlq_topic
-from streams.contracts import TOPICS, ContractError, validate, validator
+from streams.contracts import TOPICS, ContractError, schema, validate
 from streams.deadletter import Rejected, dead_letter
 from streams.metrics import MESSAGES_FAILED, MESSAGES_IN, MESSAGES_OUT, PROCESSING_SECONDS
 from streams.settings import settings
@@ -28,7 +28,7 @@ Handler = Callable[[dict], Awaitable[Iterable[Outgoing]]]
 
 _PREFIX = len(settings.topic_prefix)
 # Every reason a message may be dead-lettered for, as the articles.dlq schema lists them.
-DEAD_LETTER_REASONS: tuple[str, ...] = tuple(validator("articles.dlq").schema["properties"]["reason"]["enum"])
+DEAD_LETTER_REASONS: tuple[str, ...] = tuple(schema("articles.dlq")["properties"]["reason"]["enum"])
 
 
 def logical_name(topic: faust.TopicT) -> str:

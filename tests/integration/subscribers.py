@@ -15,8 +15,8 @@ from pathlib import Path
 
 import orjson
 
-from streams.contracts import validate
 from tests.harness import ROOT, Pipeline, latest_versions
+from tests.schema_check import validate
 
 ARTICLES = {
     article["article_id"]: article

@@ -3,9 +3,9 @@
 import pytest
 
 from bench.stream_generator import generate
-from streams.contracts import validate
 from tests import crash
 from tests.harness import start_broker, stop_broker
+from tests.schema_check import validate
 
 EVENTS = 120  # about 600 articles: long enough to strike mid-stream, short enough for CI
 

@@ -25,8 +25,8 @@ import pytest
 import yaml
 
 from agents.logic.ingest import derive_article_id
-from streams.contracts import validate
 from tests.harness import ROOT, WIREWATCH
+from tests.schema_check import validate
 
 FEEDS = ROOT / "tests" / "fixtures" / "feeds"
 SLOW_PATH = "/slow.rss"

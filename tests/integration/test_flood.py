@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.stream_generator import generate
-from streams.contracts import validate
 from tests.harness import HarnessError, metric_total, produce
+from tests.schema_check import validate
 
 TOTAL = 10_000
 BAD = TOTAL // 5

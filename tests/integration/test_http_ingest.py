@@ -7,8 +7,8 @@ import base64
 import httpx
 import orjson
 
-from streams.contracts import validate
 from tests.harness import ROOT
+from tests.schema_check import validate
 
 TOKEN = "integration-token-7f3a"
 MAX_BYTES = 20_000

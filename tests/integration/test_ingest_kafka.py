@@ -4,7 +4,7 @@ import base64
 
 import orjson
 
-from streams.contracts import validate
+from tests.schema_check import validate
 
 
 def test_ingest_sends_articles_and_dead_letters_bad_input(pipeline, tmp_path):

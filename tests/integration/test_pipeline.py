@@ -4,10 +4,10 @@ import base64
 
 import orjson
 
-from streams.contracts import validate
 from streams.stats import total
 from tests.harness import scrape
 from tests.integration.conftest import ROOT, latest_versions, produce
+from tests.schema_check import validate
 
 FEED = ROOT / "samples" / "feed.jsonl"
 

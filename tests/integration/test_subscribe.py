@@ -17,7 +17,6 @@ import orjson
 import pytest
 
 from streams.client import subscribe
-from streams.contracts import validate
 from streams.filters import FilterError
 from streams.settings import Settings
 from tests.harness import ROOT, WIREWATCH, Pipeline, latest_versions
@@ -33,6 +32,7 @@ from tests.integration.subscribers import (
     source_ids,
     wait_for_sources,
 )
+from tests.schema_check import validate
 
 IDLE_EXIT = "3"  # seconds without a new version before a replaying subscriber stops
 

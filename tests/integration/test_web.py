@@ -18,7 +18,6 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from streams.contracts import validate
 from tests.harness import Pipeline
 from tests.integration.subscribers import (
     BATUMI,
@@ -33,6 +32,7 @@ from tests.integration.subscribers import (
     source_ids,
     wait_for_sources,
 )
+from tests.schema_check import validate
 
 TIMEOUT = 120  # seconds for an ingested article to become an event a client sees
 

@@ -5,9 +5,14 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
+from agents.logic.clean import clean_article
+from agents.logic.extract import extract_article, load_nlp
+from bench.stream_generator import generate
 from streams import topics
 from streams.contracts import SCHEMA_DIR, TOPICS, ContractError, validate
 from streams.deadletter import dead_letter
+from streams.settings import settings
+from tests import schema_check
 
 
 @pytest.mark.parametrize("path", sorted(SCHEMA_DIR.glob("*.schema.json")), ids=lambda p: p.name)
@@ -50,3 +55,43 @@ def test_dead_letter_keeps_the_original_bytes_and_cuts_large_ones():
 def test_dead_letter_refuses_an_unknown_reason():
     with pytest.raises(ContractError, match="reason"):
         dead_letter(stage="clean", reason="because", error="x", original=b"", limit=10)
+
+
+def _raw_variants() -> list[dict]:
+    """Generated raw articles, and each of them broken in a way the schema forbids."""
+    good = [report.record for report in generate(6)]
+    base = good[0]
+    broken = [
+        {**base, "received_at": "yesterday"},
+        {**base, "published_at": "2026-13-40T99:00:00Z"},
+        {**base, "article_id": 17},
+        {k: v for k, v in base.items() if k != "article_id"},
+        {**base, "content_type": "pdf"},
+        {**base, "schema_version": "1"},
+        {**base, "unknown_field": True},
+        [],
+        "text",
+    ]
+    return good + broken
+
+
+def test_stages_and_tests_read_the_schemas_alike():
+    """The stages' validator (jsonschema-rs) and the tests' (pure-Python jsonschema) accept and
+    refuse the same payloads, on every topic a raw article passes through."""
+    nlp = load_nlp(settings.spacy_model)
+    cases = [("articles.raw", raw) for raw in _raw_variants()]
+    for raw in _raw_variants()[:6]:
+        clean = clean_article(raw)
+        extracted = extract_article(clean, nlp)
+        cases += [("articles.clean", clean), ("articles.clean", {**clean, "language": 5})]
+        cases += [("articles.extracted", extracted), ("articles.extracted", {**extracted, "events": [{}]})]
+    refused = 0
+    for topic, payload in cases:
+        try:
+            validate(topic, payload)
+            stage_ok = True
+        except ContractError:
+            stage_ok = False
+            refused += 1
+        assert stage_ok == (not schema_check.errors(topic, payload)), (topic, payload)
+    assert 0 < refused < len(cases)

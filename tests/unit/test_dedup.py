@@ -14,15 +14,13 @@ from pathlib import Path
 
 import orjson
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
 
 from agents.logic import names
 from agents.logic.dedup import Deduplicator, EventStore, blocking_key, dedup_articles, parse_timestamp
 from agents.logic.near_duplicates import ArticleIndex
+from tests.schema_check import errors
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMAS = ROOT / "schemas"
 CORPUS = ROOT / "tests" / "fixtures" / "events"
 
 # name: (admin1, lat, lon)
@@ -34,18 +32,6 @@ TOWNS = {
     "Nalchik": ("Kabardino-Balkaria", 43.49, 43.61),
     "Grozny": ("Chechnya", 43.32, 45.69),
 }
-
-
-def _validator(name: str) -> Draft202012Validator:
-    schemas = [orjson.loads(path.read_bytes()) for path in sorted(SCHEMAS.glob("*.schema.json"))]
-    registry = Registry().with_resources((schema["$id"], Resource.from_contents(schema)) for schema in schemas)
-    schema = next(schema for schema in schemas if schema["title"] == name)
-    return Draft202012Validator(schema, registry=registry, format_checker=FormatChecker())
-
-
-ENRICHED = _validator("events.enriched")
-EXTRACTED = _validator("articles.extracted")
-RAW = _validator("articles.raw")
 
 
 def town(name: str, reported: str | None = None) -> dict:
@@ -138,15 +124,15 @@ def article(
         "entities": list(entities),
         "events": [{**m, "mention_id": f"{article_id}#{i}"} for i, m in enumerate(mentions)],
     }
-    assert not list(EXTRACTED.iter_errors(record)), "test record must be a valid articles.extracted record"
+    assert not errors("articles.extracted", record), "test record must be a valid articles.extracted record"
     return record
 
 
 def events_of(records: list[dict], **kwargs: object) -> list[dict]:
     events = dedup_articles(records, **kwargs)
     for event in events:
-        errors = [error.message for error in ENRICHED.iter_errors(event)]
-        assert not errors, errors
+        found = errors("events.enriched", event)
+        assert not found, found
     return events
 
 
@@ -612,7 +598,7 @@ def test_copies_count_as_sources_of_the_first_copys_events() -> None:
     [linked] = [source for source in event["sources"] if source["article_id"] == "a1-copy"]
     assert linked["duplicate_of"] == "a1"
     assert linked["sentence"] == original["events"][0]["sentence"]
-    assert not list(ENRICHED.iter_errors(event))
+    assert not errors("events.enriched", event)
 
 
 # --- bounded state -------------------------------------------------------------------------
@@ -706,7 +692,7 @@ def test_the_evaluation_corpus_is_well_formed() -> None:
     raws = [orjson.loads(line) for line in (CORPUS / "articles.jsonl").read_text().splitlines()]
     gold = orjson.loads((CORPUS / "gold.json").read_bytes())
     for raw in raws:
-        assert not list(RAW.iter_errors(raw)), raw["article_id"]
+        assert not errors("articles.raw", raw), raw["article_id"]
     ids = [raw["article_id"] for raw in raws]
     assert len(ids) == len(set(ids))
     assert set(gold["article_clusters"]) == set(ids)

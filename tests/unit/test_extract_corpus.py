@@ -4,18 +4,15 @@ articles.extracted contract, and the quality floors (entity F1 >= 0.90, event F1
 from __future__ import annotations
 
 import importlib.util
-import json
 from pathlib import Path
 
 import pytest
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
 
 from agents.logic.extract import extract_article, load_nlp
 from streams.settings import settings
+from tests.schema_check import errors
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMAS = ROOT / "schemas"
 
 
 def _bench():
@@ -35,30 +32,18 @@ def corpus_run():
     return corpus, [extract_article(item["clean"], nlp) for item in corpus]
 
 
-@pytest.fixture(scope="session")
-def validator():
-    schemas = [json.loads(p.read_text(encoding="utf-8")) for p in SCHEMAS.glob("*.schema.json")]
-    registry = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in schemas)
-    extracted = next(s for s in schemas if s["title"] == "articles.extracted")
-    return Draft202012Validator(extracted, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
-def test_corpus_is_large_and_valid(corpus_run, validator):
+def test_corpus_is_large_and_valid(corpus_run):
     corpus, _ = corpus_run
-    clean_schema = json.loads((SCHEMAS / "articles.clean.schema.json").read_text(encoding="utf-8"))
-    registry = Registry().with_resources([(clean_schema["$id"], Resource.from_contents(clean_schema))])
-    clean_validator = Draft202012Validator(clean_schema, registry=registry)
     assert len(corpus) >= 40
     for item in corpus:
-        assert list(clean_validator.iter_errors(item["clean"])) == [], item["clean"]["article_id"]
+        assert errors("articles.clean", item["clean"]) == [], item["clean"]["article_id"]
         assert {"entities", "events"} <= set(item["gold"])
 
 
-def test_every_output_is_valid_against_the_contract(corpus_run, validator):
+def test_every_output_is_valid_against_the_contract(corpus_run):
     _, outputs = corpus_run
     for out in outputs:
-        errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(out)]
-        assert errors == [], out["article_id"]
+        assert errors("articles.extracted", out) == [], out["article_id"]
         assert out["duplicate_of"] is None
 
 
@@ -74,7 +59,7 @@ def test_outputs_keep_the_article_identity(corpus_run):
         assert all(e["mention_id"] == f"{clean['article_id']}#{i}" for i, e in enumerate(out["events"]))
 
 
-def test_non_english_articles_get_no_entities_or_events(corpus_run, validator):
+def test_non_english_articles_get_no_entities_or_events(corpus_run):
     corpus, outputs = corpus_run
     foreign = [out for item, out in zip(corpus, outputs, strict=True) if item["clean"]["language"] != "en"]
     assert foreign, "the corpus should hold a non-English article"

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.console import Console
 
-from streams.contracts import validate
 from streams.filters import EventFilter, EventGate, FilterError, parse_when
 from streams.render import event_panel, what_changed
+from tests.schema_check import validate
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

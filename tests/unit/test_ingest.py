@@ -2,7 +2,7 @@ import orjson
 import pytest
 
 from agents.logic.ingest import Accepted, Refused, decode, derive_article_id, read_inputs
-from streams.contracts import validate
+from tests.schema_check import validate
 
 LIMIT = 10_000
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from agents.logic.dedup import Deduplicator, EventStore
 from agents.logic.revisions import admit, mark
-from tests.unit.test_dedup import ENRICHED, article, day, mention, person, town
+from tests.schema_check import errors
+from tests.unit.test_dedup import article, day, mention, person, town
 
 RECEIVED = "2025-03-16T08:11:00+00:00"
 
@@ -69,7 +70,7 @@ def test_a_newer_version_replaces_the_earlier_one_in_its_event():
     (first,) = dedup.process(killing("2015-03-16T08:11:00+00:00", 2, name="Magomed Suleymanov")).events
     (with_other,) = dedup.process(other_report()).events
     (corrected,) = dedup.process(killing("2015-03-16T09:30:00+00:00", 5)).events
-    assert not list(ENRICHED.iter_errors(corrected))
+    assert not errors("events.enriched", corrected)
     assert corrected["event_id"] == first["event_id"] and corrected["version"] == with_other["version"] + 1
     assert sorted(sources(corrected)) == ["cw-0431", "daily-14"] and corrected["num_articles"] == 2
     assert corrected["casualties"] == {"killed": 1, "injured": 5}

@@ -20,7 +20,7 @@ from agents.logic.ingest import (
     read_entries,
     read_file,
 )
-from streams.contracts import validate
+from tests.schema_check import validate
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 LIMIT = 900_000
