@@ -4,7 +4,8 @@ Three agents, each keeping its state in Faust tables (RocksDB, changelog-backed)
 
 - article index (one partition: it must see every article): finds exact and near
   copies and queues each article for extraction keyed by its story's first copy, so a
-  copy follows its original through extraction and is not extracted again;
+  copy follows its original through extraction and is not extracted again; its table
+  holds one entry per article, the band buckets over them live in memory;
 - mention router (articles.extracted): sends each event mention to the mentions topic
   keyed by its blocking key, and remembers which keys a story's mentions went to, so
   that a later copy of the story is sent to the same keys (and a newer version of it
@@ -34,14 +35,20 @@ from streams.metrics import ARTICLES_INDEXED, EVENT_MENTIONS
 
 EXPIRE_EVERY = 3600.0
 
-article_buckets = app.Table("article-buckets", default=None, partitions=1)
 article_entries = app.Table("article-entries", default=None, partitions=1)
 story_keys = app.Table("story-keys", default=None)
 event_candidates = app.Table("event-candidates", default=None)
 event_states = app.Table("event-states", default=None)
 
-article_index = ArticleIndex(article_buckets, article_entries)
+article_index = ArticleIndex(article_entries)
 event_store = EventStore(event_candidates, event_states)
+
+
+@app.on_partitions_revoked.connect
+async def drop_article_buckets(app, revoked, **kwargs) -> None:
+    # The index's in-memory buckets mirror article-entries as this worker held it; after a
+    # rebalance the partition may be another worker's, or come back changed: rebuild on use.
+    article_index.invalidate()
 
 
 class StreamClock:

@@ -165,7 +165,7 @@ def bare_throughput(records: list[dict]) -> float:
     from streams.settings import settings
 
     nlp = load_nlp(settings.spacy_model)
-    index = ArticleIndex({}, {})
+    index = ArticleIndex({})
     started = time.perf_counter()
     for record in records:
         clean = clean_article(record)

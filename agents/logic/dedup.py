@@ -852,7 +852,7 @@ class Deduplicator:
     """Article index and event store together over in-memory dicts: the single-process path."""
 
     def __init__(self, *, window_days: float | None = None, max_candidates: int = MAX_CANDIDATES) -> None:
-        self.articles = ArticleIndex({}, {}, window_days=window_days)
+        self.articles = ArticleIndex({}, window_days=window_days)
         self.events = EventStore({}, {}, window_days=window_days, max_candidates=max_candidates)
 
     def process(self, record: dict, body: str | None = None) -> ProcessedArticle:

@@ -9,7 +9,7 @@ import hashlib
 import itertools
 import json
 from collections.abc import MutableMapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -17,7 +17,7 @@ import pytest
 
 from agents.logic import names
 from agents.logic.dedup import Deduplicator, EventStore, blocking_key, dedup_articles, parse_timestamp
-from agents.logic.near_duplicates import ArticleIndex
+from agents.logic.near_duplicates import ArticleIndex, lsh_band_keys, minhash_signature, shingles
 from tests.schema_check import errors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -560,7 +560,7 @@ WIRE = [
 
 
 def test_exact_and_near_copies_are_linked_to_the_first_copy_but_other_stories_are_not() -> None:
-    index = ArticleIndex({}, {})
+    index = ArticleIndex({})
     body = "\n\n".join(WIRE)
     fingerprint = hashlib.sha256(body.encode()).hexdigest()
     seen = parse_timestamp("2015-04-20T12:00:00Z")
@@ -632,11 +632,12 @@ def test_candidate_lists_event_states_and_index_buckets_stay_bounded() -> None:
     dropped_articles = {f"v{n}" for n in range(20)} - kept_articles
     assert len(dropped_articles) == 15
     assert all(store.events_reported_by(key, article_id) == [] for article_id in dropped_articles)
-    index = ArticleIndex({}, {}, max_bucket=3)
+    index = ArticleIndex({}, max_bucket=3)
     body = "\n\n".join(WIRE)
     for n in range(10):
         index.check(f"c{n}", "f" * 64, body, parse_timestamp("2015-04-20T12:00:00Z"))
-    assert max(len(members) for members in index.buckets.values()) == 3
+    keys = ["fp:" + "f" * 64, *lsh_band_keys(minhash_signature(shingles(body)))]
+    assert {len(index.members(key)) for key in keys} == {3}
 
 
 def test_blocking_key_falls_back_to_the_articles_country_then_to_unknown() -> None:
@@ -677,12 +678,33 @@ def test_stores_work_over_json_serialising_tables() -> None:
         expected, _ = in_memory.merge(record["events"][0], record)
         payload, _ = tables.merge(record["events"][0], record)
         assert payload == expected
-    index = ArticleIndex(JsonTable(), JsonTable())
+    index = ArticleIndex(JsonTable())
     seen = parse_timestamp("2015-04-20T12:00:00Z")
     index.check("j1", "a" * 64, "\n\n".join(WIRE), seen)
     index.link_events("j1", [["violence:RU", payload["event_id"]]])
     assert index.check("j2", "b" * 64, "\n\n".join(WIRE[:3]), seen) == "j1"
     assert index.event_refs("j1") == [["violence:RU", payload["event_id"]]]
+
+
+def test_the_article_index_rebuilds_its_buckets_from_its_table() -> None:
+    """The buckets live in memory: a worker that restarts, or gets the partition back after a
+    rebalance, rebuilds them from the table and finds the same copies, the most recent kept."""
+    table = JsonTable()
+    seen = parse_timestamp("2015-04-20T12:00:00Z")
+    first = ArticleIndex(table, max_bucket=3)
+    first.check("r1", "a" * 64, "\n\n".join(WIRE), seen)
+    for n in range(5):
+        first.check(f"r-copy{n}", "c" * 64, "\n\n".join(WIRE[:4]), seen + timedelta(seconds=n + 1))
+    keys = ["fp:" + "c" * 64, *lsh_band_keys(minhash_signature(shingles("\n\n".join(WIRE[:4]))))]
+    built = {key: first.members(key) for key in keys}
+    assert built["fp:" + "c" * 64] == ["r-copy2", "r-copy3", "r-copy4"]
+    first.invalidate()
+    assert {key: first.members(key) for key in keys} == built
+    restarted = ArticleIndex(table, max_bucket=3)
+    assert {key: restarted.members(key) for key in built} == built
+    assert restarted.check("r2", "b" * 64, "\n\n".join(WIRE[:3]), seen) == "r1"
+    assert restarted.check("r3", "c" * 64, "unrelated", seen) == "r1"  # exact copy of a copy
+    assert ArticleIndex(table).check("r2", "b" * 64, "\n\n".join(WIRE[:3]), seen) == "r1"  # redelivery
 
 
 # --- corpus --------------------------------------------------------------------------------
