@@ -33,6 +33,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from agents.extract import EXTRACT_READY  # noqa: E402
 from bench.dedup_bench import extended_bcubed  # noqa: E402
 from bench.stream_generator import Report, generate  # noqa: E402
 from tests.harness import Pipeline, latest_versions, metric_total, start_broker, stop_broker  # noqa: E402
@@ -89,6 +90,7 @@ def run_once(bootstrap: str, workdir: Path, reports: list[Report], workers: int,
         procs = [pipeline.start_worker(f"w{i + 1}", ready_timeout=180) for i in range(workers)]
         memory = MemoryPeak([p.pid for p in procs])
         memory.start()
+        wait_for_log(procs, EXTRACT_READY, timeout=180)
         time.sleep(3)  # let the group settle on its partition assignment
         started = time.monotonic()
         asyncio.run(produce_paced(pipeline, records, rate))
@@ -120,6 +122,15 @@ def run_once(bootstrap: str, workdir: Path, reports: list[Report], workers: int,
         }
     finally:
         pipeline.stop_all()
+
+
+def wait_for_log(procs: list, line: str, timeout: float) -> None:
+    """Until every worker's log holds the line: the clock starts once all workers can work."""
+    deadline = time.monotonic() + timeout
+    while not all(line in Path(p.log_path).read_text(errors="replace") for p in procs):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no {line!r} in the workers' logs after {timeout} s")
+        time.sleep(0.2)
 
 
 def latencies_of(pipeline: Pipeline, records: list[dict], published: list[tuple[int, dict]]) -> list[float]:
@@ -160,11 +171,11 @@ def bare_throughput(records: list[dict]) -> float:
     work as the pipeline (copies found by the article index are not extracted)."""
     from agents.logic.clean import clean_article
     from agents.logic.dedup import received_time
-    from agents.logic.extract import extract_article, load_nlp
+    from agents.logic.extract import extract_article, prepare
     from agents.logic.near_duplicates import ArticleIndex
     from streams.settings import settings
 
-    nlp = load_nlp(settings.spacy_model)
+    nlp = prepare(settings.spacy_model)  # as the worker does before its first article
     index = ArticleIndex({})
     started = time.perf_counter()
     for record in records:

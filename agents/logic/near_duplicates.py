@@ -96,8 +96,8 @@ class ArticleIndex:
     sketch. Persisted, the buckets cost 43 table writes and changelog messages per article, and
     reading candidates' signatures back from the table some 30 reads per article in the
     benchmark's stream; in memory they take about 2.7 KB per article in the window (81 MB for
-    30,000, rebuilt in 2.3 s: measured in one process over a dict). `invalidate()` drops the copy when the table may have
-    changed under it (a rebalance); the next call rebuilds it from the table.
+    30,000, rebuilt in 2.3 s: measured in one process over a dict). `invalidate()` drops the
+    copy when the table may have changed under it (a rebalance); the next call rebuilds it.
     The index must see every article (one partition), since band keys do not follow article ids.
     """
 
