@@ -236,14 +236,13 @@ class ArticleIndex:
             gone = set(stale)
             for article_id in stale:
                 self._sketches.pop(article_id, None)
-            for key, members in list(self._buckets.items()):
-                kept = [m for m in ([members] if isinstance(members, str) else members) if m not in gone]
+            for key in list(self._buckets):
+                members = self.members(key)
+                kept = [member for member in members if member not in gone]
                 if not kept:
                     del self._buckets[key]
-                elif len(kept) == 1:
-                    self._buckets[key] = kept[0]
                 elif len(kept) != len(members):
-                    self._buckets[key] = kept
+                    self._buckets[key] = kept[0] if len(kept) == 1 else kept
         return len(stale)
 
 
