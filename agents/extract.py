@@ -1,16 +1,16 @@
 """Extract agent: the extract queue -> articles.extracted.
 
 Copies found by the article index pass through without a second extraction: they
-carry duplicate_of and no events of their own.
+carry duplicate_of and no events of their own. Extraction runs in a child process of
+the worker (agents.logic.extract.runner says why) unless WIREWATCH_EXTRACT_IN_CHILD=0.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
+from collections.abc import Awaitable
 
-from agents.logic.extract import extract_article, load_nlp, prepare
+from agents.logic.extract import Extractor
 from agents.logic.near_duplicates import copy_record
 from streams import stage
 from streams.app import app, extract_queue_topic, extracted_topic
@@ -22,15 +22,21 @@ STAGE = "extract"
 # Logged once the model is loaded and warmed up: the worker extracts at full speed from then on.
 EXTRACT_READY = "extraction ready"
 stage.declare(STAGE, [extracted_topic])
+# Articles handed to the extraction process ahead of the one being finished: enough that
+# it always has the next one, few enough that a rebalance or a crash redoes little.
+EXTRACT_AHEAD = 8
+
+extractor = Extractor(settings.spacy_model, in_child=settings.extract_in_child)
 
 
-async def handle(queued: dict) -> list[stage.Outgoing]:
-    clean = queued["clean"]
-    duplicate_of = queued.get("duplicate_of")
-    if duplicate_of:
-        record = copy_record(clean, duplicate_of)
-    else:
-        record = extract_article(clean, load_nlp(settings.spacy_model))
+def begin(queued: dict) -> Awaitable[list[stage.Outgoing]]:
+    clean, duplicate_of = queued["clean"], queued.get("duplicate_of")
+    record = extractor.submit(clean) if not duplicate_of else None
+    return outgoing(clean, duplicate_of, record)
+
+
+async def outgoing(clean: dict, duplicate_of: str | None, extraction: Awaitable[dict] | None) -> list[stage.Outgoing]:
+    record = copy_record(clean, duplicate_of) if duplicate_of else await extraction
     # Keyed by the story's first copy, so a copy follows its original downstream.
     story_id = duplicate_of or clean["article_id"]
     return [(extracted_topic, story_id.encode(), record)]
@@ -38,11 +44,10 @@ async def handle(queued: dict) -> list[stage.Outgoing]:
 
 @app.agent(extract_queue_topic, name="extract")
 async def extract(stream):
-    # Once per worker, before the first message, in a thread: loading the model, the gazetteer
-    # and date parsing takes seconds, and the event loop keeps serving heartbeats, /metrics
-    # and the other agents meanwhile.
-    started = time.monotonic()
-    await asyncio.to_thread(prepare, settings.spacy_model)
-    log.info("%s: model %s ready in %.1f s", EXTRACT_READY, settings.spacy_model, time.monotonic() - started)
-    async for event in stream.events():
-        await stage.run(STAGE, event, None, handle)
+    seconds = await extractor.start()
+    where = "a child process" if extractor.in_child else "the worker's process"
+    log.info("%s: model %s in %s, ready in %.1f s", EXTRACT_READY, settings.spacy_model, where, seconds)
+    try:
+        await stage.run_ahead(STAGE, stream, None, begin, depth=EXTRACT_AHEAD)
+    finally:
+        extractor.stop()

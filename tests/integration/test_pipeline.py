@@ -91,3 +91,32 @@ def test_sample_feed_becomes_deduplicated_events_and_poison_goes_to_the_dead_let
         published
     )
     assert total(metrics, "wirewatch_messages_failed_total", reason="stage_error") == 0
+
+
+def test_the_extract_stage_works_ahead_yet_dead_letters_and_sends_message_by_message(pipeline):
+    """The extract stage hands articles to its child process ahead of finishing them: a bad
+    message among them is dead-lettered on its own and the ones around it go on."""
+    from agents.logic.clean import clean_article
+    from bench.stream_generator import generate
+
+    first, second = (clean_article(report.record) for report in generate(2)[:2])
+    pipeline.start_worker(stages="extract")
+    queued = [
+        (b"story", orjson.dumps({"clean": first, "duplicate_of": None})),
+        (b"story", b'{"clean": '),  # cut off
+        (b"story", orjson.dumps({"clean": {"article_id": "no-body"}, "duplicate_of": None})),
+        (b"story", orjson.dumps({"clean": second, "duplicate_of": None})),
+    ]
+    produce(pipeline, "wirewatch.extract-queue", queued)
+
+    extracted = pipeline.read_json("articles.extracted", until=lambda v: len(v) >= 2, timeout=120)
+    assert sorted(record["article_id"] for record in extracted) == sorted([first["article_id"], second["article_id"]])
+    for record in extracted:
+        validate("articles.extracted", record)
+    dead = pipeline.read_json("articles.dlq", until=lambda v: len(v) >= 2, timeout=30)
+    assert [(record["stage"], record["reason"]) for record in dead] == [
+        ("extract", "malformed_json"),
+        ("extract", "stage_error"),
+    ]
+    assert base64.b64decode(dead[0]["original"]) == queued[1][1]
+    assert "KeyError" in dead[1]["error"]
