@@ -51,6 +51,25 @@ def test_a_child_extracts_what_the_worker_would_and_is_replaced_when_it_dies():
     assert after == [expected] * 3
 
 
+def test_in_the_workers_own_process_it_extracts_the_same_and_reports_failures_as_it_goes():
+    clean = article(BODY, dateline="MAKHACHKALA")
+    expected = extract_article(clean, load_nlp(settings.spacy_model))
+
+    async def scenario() -> tuple[dict, BaseException | None]:
+        extractor = Extractor(settings.spacy_model, in_child=False)
+        await extractor.start()
+        record = await extractor.submit(clean)
+        try:
+            await extractor.submit({"article_id": "no-body", "language": "en", "fingerprint": "f"})
+        except KeyError as exc:
+            return record, exc
+        return record, None
+
+    record, failure = asyncio.run(scenario())
+    assert record == expected
+    assert isinstance(failure, KeyError)
+
+
 WORKER = textwrap.dedent(
     """
     import asyncio
