@@ -31,8 +31,8 @@ extractor = Extractor(settings.spacy_model, in_child=settings.extract_in_child)
 
 def begin(queued: dict) -> Awaitable[list[stage.Outgoing]]:
     clean, duplicate_of = queued["clean"], queued.get("duplicate_of")
-    record = extractor.submit(clean) if not duplicate_of else None
-    return outgoing(clean, duplicate_of, record)
+    extraction = extractor.submit(clean) if not duplicate_of else None
+    return outgoing(clean, duplicate_of, extraction)
 
 
 async def outgoing(clean: dict, duplicate_of: str | None, extraction: Awaitable[dict] | None) -> list[stage.Outgoing]:

@@ -10,6 +10,7 @@ child runs are the ones named ``_child_*`` below.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -67,22 +68,20 @@ class Extractor:
         from one article to the next without waiting on the event loop in between."""
         if not self.in_child:
             return _done(extract_article, clean, self._nlp)
-        pool = self._pool
-        try:
-            if pool is None:
-                raise BrokenProcessPool("the extraction process is not running")
-            first = asyncio.get_running_loop().run_in_executor(pool, _child_extract, clean)
-        except BrokenProcessPool as exc:
-            first = _done(_raise, exc)
+        pool, first = self._pool, None
+        if pool is not None:
+            with contextlib.suppress(BrokenProcessPool):  # broken already: retried below
+                first = asyncio.get_running_loop().run_in_executor(pool, _child_extract, clean)
         return self._retried(clean, first, pool)
 
-    async def _retried(self, clean: dict, first: Awaitable[dict], pool: ProcessPoolExecutor | None) -> dict:
+    async def _retried(self, clean: dict, first: Awaitable[dict] | None, pool: ProcessPoolExecutor | None) -> dict:
         """The first attempt's record; if the child died meanwhile (on this article or another
         one in it), the article is tried again, up to twice, each in a new child."""
-        try:
-            return await first
-        except BrokenProcessPool:
-            log.warning("the extraction process died with %s in it: trying it again", clean["article_id"])
+        if first is not None:
+            try:
+                return await first
+            except BrokenProcessPool:
+                log.warning("the extraction process died with %s in it: trying it again", clean["article_id"])
         for _ in range(2):
             await self._replace(pool)
             pool = self._pool
@@ -105,10 +104,6 @@ class Extractor:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-    async def _restart(self) -> None:
-        self.stop()
-        await self.start()
-
 
 def _done(function: Callable[..., dict], *args) -> asyncio.Future:
     """A future already holding what function(*args) returned or raised."""
@@ -118,10 +113,6 @@ def _done(function: Callable[..., dict], *args) -> asyncio.Future:
     except Exception as exc:
         future.set_exception(exc)
     return future
-
-
-def _raise(exc: Exception) -> dict:
-    raise exc
 
 
 _child_nlp: Language | None = None
