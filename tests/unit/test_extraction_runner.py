@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from agents.logic.extract import Extractor, extract_article, load_nlp
-from streams.settings import settings
+from streams.settings import Settings, settings
 from tests.unit.test_extract import article
 
 BODY = (
@@ -104,7 +104,7 @@ def test_the_child_exits_when_its_worker_is_killed():
 
 def test_the_flag_is_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("WIREWATCH_EXTRACT_IN_CHILD", "0")
-    assert type(settings)().extract_in_child is False
+    assert Settings().extract_in_child is False
     monkeypatch.setenv("WIREWATCH_EXTRACT_IN_CHILD", "maybe")
     with pytest.raises(ValueError, match="WIREWATCH_EXTRACT_IN_CHILD"):
-        type(settings)()
+        Settings()
