@@ -9,7 +9,6 @@ that a Faust table can hold.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, MutableMapping
 from datetime import datetime
@@ -44,22 +43,22 @@ def shingles(body: str) -> set[str]:
     return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
+# Drawn once: datasketch draws them again from the seed for every MinHash it builds without them.
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
 def minhash_signature(shingle_set: Iterable[str]) -> list[int]:
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_PERMUTATIONS)
     minhash.update_batch([shingle.encode() for shingle in shingle_set])
     return minhash.hashvalues.tolist()
 
 
 def lsh_band_keys(signature: list[int]) -> list[int]:
     """One key per band of ROWS hash values: two articles sharing any key are candidates.
-    Keys are 63-bit integers (band number hashed in): the in-memory buckets hold one per band
-    for every article in the window."""
-    keys = []
-    for band in range(BANDS):
-        rows = signature[band * ROWS : (band + 1) * ROWS]
-        digest = hashlib.blake2b(f"{band}:{','.join(map(str, rows))}".encode(), digest_size=8).digest()
-        keys.append(int.from_bytes(digest) >> 1)
-    return keys
+    Keys are Python's hash of (band, rows): they never leave the process (the buckets are
+    rebuilt from the stored signatures), so they need not be stable across interpreters,
+    and a rare collision only adds a candidate that the Jaccard estimate then turns down."""
+    return [hash((band, *signature[band * ROWS : (band + 1) * ROWS])) for band in range(BANDS)]
 
 
 def estimated_jaccard(signature_a: np.ndarray, signature_b: np.ndarray) -> float:
