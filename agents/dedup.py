@@ -12,6 +12,7 @@ Three agents, each keeping its state in Faust tables (RocksDB, changelog-backed)
   is taken back under the keys it no longer reports under);
 - event dedup (mentions, by blocking key): merges each mention into its canonical
   event and publishes the new version; a copy becomes a source of its original's events.
+  Its table holds one state per event, the candidate lists over them live in memory.
 
 Tables may only change while a message is processed, and a Faust table reads and
 writes the partition of that message: each agent keeps to the keys of the message at
@@ -37,18 +38,19 @@ EXPIRE_EVERY = 3600.0
 
 article_entries = app.Table("article-entries", default=None, partitions=1)
 story_keys = app.Table("story-keys", default=None)
-event_candidates = app.Table("event-candidates", default=None)
 event_states = app.Table("event-states", default=None)
 
 article_index = ArticleIndex(article_entries)
-event_store = EventStore(event_candidates, event_states)
+event_store = EventStore(event_states)
 
 
 @app.on_partitions_revoked.connect
-async def drop_article_buckets(app, revoked, **kwargs) -> None:
-    # The index's in-memory buckets mirror article-entries as this worker held it; after a
-    # rebalance the partition may be another worker's, or come back changed: rebuild on use.
+async def drop_derived_state(app, revoked, **kwargs) -> None:
+    # The index's buckets and the event store's candidate lists mirror their tables as this
+    # worker held them; after a rebalance a partition may be another worker's, or come back
+    # changed: rebuild on use.
     article_index.invalidate()
+    event_store.invalidate()
 
 
 class StreamClock:

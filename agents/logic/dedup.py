@@ -36,13 +36,14 @@ most recently seen. A denial (negated, or certainty 'denied') merges like any re
 shows up as a 'certainty' conflict; it never makes a second event.
 
 Candidate lists are bounded: per blocking key at most MAX_CANDIDATES events, each as a
-compact match profile, so merging one mention costs one list read plus one event read
-whatever the number of articles seen. A report matches only events seen (published)
-within the window of its own publication time. An event leaves its key's list, and its
-state goes, once no report of it was received (ingested) within the window before the
-newest report of the key: expiry runs on ingest time, so that replaying an archive,
-whose partitions run days or months of publication time apart, does not expire events
-whose late reports are still on their way.
+compact match profile held in memory (derived from the event states), so merging one
+mention costs one event read and one write whatever the number of articles seen. A
+report matches only events seen (published) within the window of its own publication
+time. An event leaves its key's list, and its state goes, once no report of it was
+received (ingested) within the window before the newest report of the key: expiry runs
+on ingest time, so that replaying an archive, whose partitions run days or months of
+publication time apart, does not expire events whose late reports are still on their
+way.
 
 Event ids: 'ev_' + sha256(blocking key | identity anchor)[:16], the anchor being
   * the key person's surname skeleton + the event's month, when the event names a person
@@ -415,6 +416,10 @@ def _add_mention(state: dict, mention: dict, article: dict) -> dict:
     }
 
 
+def _candidate_order(profile: dict) -> tuple[float, str]:
+    return profile["seen"], profile["id"]
+
+
 def _event_profile(state: dict, time: dict | None, place: dict | None) -> dict:
     actors = ((actor["kind"], actor["role"], list(actor["forms"])) for actor in state["actors"])
     profile = _profile(state["family"], time, place, actors)
@@ -687,23 +692,44 @@ def _digest(payload: dict) -> str:
 class EventStore:
     """Canonical events of the recent past, merged report by report.
 
-    candidates: blocking key -> [match profile, ...], at most max_candidates events received
-    within the window, ordered by when they were last seen (published), oldest first.
-    events: event_id -> event state (see _new_state), rendered by render_event.
+    events: event_id -> event state (see _new_state), rendered by render_event; may be a Faust
+    table (values are reassigned, never mutated in place). It is the store's whole state: one
+    write per merge. Matching runs on candidate lists in memory derived from it: blocking key ->
+    [match profile, ...], at most max_candidates events received within the window, ordered by
+    when they were last seen (published), oldest first. Persisted, a key's list was rewritten and
+    changelogged whole on every merge (7.3 KB a mention in the benchmark's stream) and decoded
+    twice per mention. `invalidate()` drops the lists when the table may have changed under them
+    (a rebalance); the next call rebuilds them from the states.
     """
 
     def __init__(
         self,
-        candidates: MutableMapping,
         events: MutableMapping,
         *,
         window_days: float | None = None,
         max_candidates: int = MAX_CANDIDATES,
     ) -> None:
-        self.candidates = candidates
         self.events = events
         self.window_seconds = (settings.dedup_window_days if window_days is None else window_days) * 86400
         self.max_candidates = max_candidates
+        self._candidates: dict[str, list[dict]] | None = None
+
+    @property
+    def candidates(self) -> dict[str, list[dict]]:
+        """Blocking key -> its candidate profiles, oldest first (built from the states on first use)."""
+        if self._candidates is None:
+            grouped: dict[str, list[dict]] = {}
+            for state in self.events.values():
+                payload = render_event(state)
+                profile = _event_profile(state, payload["time"], payload["location"])
+                grouped.setdefault(state["blocking_key"], []).append(profile)
+            self._candidates = {
+                key: sorted(profiles, key=_candidate_order)[-self.max_candidates :] for key, profiles in grouped.items()
+            }
+        return self._candidates
+
+    def invalidate(self) -> None:
+        self._candidates = None
 
     def merge(self, mention: dict, article: dict) -> tuple[dict, bool]:
         """Fold one event mention of an article into its event: (enriched payload, created?).
@@ -712,7 +738,7 @@ class EventStore:
         merged before (a redelivery) leaves it as it was.
         """
         key = blocking_key(mention, article)
-        held = self.candidates.get(key) or []  # read once: a Faust table decodes it on every read
+        held = self.candidates.get(key, [])
         # A redelivered mention (this very version of the article, again after a restart) is in
         # its event already: that event as it stands, not a new match against what came since.
         for event_id in _reported_by(held, article["article_id"]):
@@ -738,12 +764,11 @@ class EventStore:
                 candidate["id"],
             )
             best = max(best or rank, rank)
-        # Candidates and events are separate tables: a profile whose event is gone matches nothing.
         state = self.events.get(best[-1]) if best else None
         created = state is None
         if created:
             state = _new_state(self._new_event_id(key, mention, article), key)
-        return self._save(_add_mention(state, mention, article), held), created
+        return self._save(_add_mention(state, mention, article)), created
 
     def add_copy(self, event_id: str, article: dict, first_copy_id: str) -> dict | None:
         """Count an article-level copy as a source of an event its first copy reported; None if the
@@ -773,11 +798,11 @@ class EventStore:
 
     def events_reported_by(self, key: str, article_id: str) -> list[str]:
         """Ids of the events under a blocking key that mentions of the article went into."""
-        return _reported_by(self.candidates.get(key) or [], article_id)
+        return _reported_by(self.candidates.get(key, []), article_id)
 
-    def _save(self, state: dict, held: list[dict] | None = None) -> dict:
+    def _save(self, state: dict) -> dict:
         """Store the state (a new version if its payload changed), refresh its candidate profile,
-        and return the payload. held: the key's candidate list, when the caller has read it."""
+        and return the payload."""
         payload = render_event(state)
         digest = _digest(payload)
         if digest != state["digest"]:
@@ -786,11 +811,10 @@ class EventStore:
         self.events[state["event_id"]] = state
         key = state["blocking_key"]
         profile = _event_profile(state, payload["time"], payload["location"])
-        if held is None:
-            held = self.candidates.get(key) or []
+        held = self.candidates.get(key, [])
         received_since = profile["received"] - self.window_seconds
         others = [known for known in held if known["received"] >= received_since and known["id"] != state["event_id"]]
-        kept = sorted([*others, profile], key=lambda known: (known["seen"], known["id"]))[-self.max_candidates :]
+        kept = sorted([*others, profile], key=_candidate_order)[-self.max_candidates :]
         self.candidates[key] = kept
         # An event that is no candidate any more can take no new report: its state goes with it.
         # Expiry happens here, per key, because state may only change on the partition of the
@@ -853,7 +877,7 @@ class Deduplicator:
 
     def __init__(self, *, window_days: float | None = None, max_candidates: int = MAX_CANDIDATES) -> None:
         self.articles = ArticleIndex({}, window_days=window_days)
-        self.events = EventStore({}, {}, window_days=window_days, max_candidates=max_candidates)
+        self.events = EventStore({}, window_days=window_days, max_candidates=max_candidates)
 
     def process(self, record: dict, body: str | None = None) -> ProcessedArticle:
         """One articles.extracted record. The clean body, when given, finds near-duplicate copies;

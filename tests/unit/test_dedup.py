@@ -14,10 +14,19 @@ from pathlib import Path
 
 import orjson
 import pytest
+from datasketch import MinHash
 
 from agents.logic import names
 from agents.logic.dedup import Deduplicator, EventStore, blocking_key, dedup_articles, parse_timestamp
-from agents.logic.near_duplicates import ArticleIndex, lsh_band_keys, minhash_signature, shingles
+from agents.logic.near_duplicates import (
+    NUM_PERM,
+    SCHEME,
+    SEED,
+    ArticleIndex,
+    lsh_band_keys,
+    minhash_signature,
+    shingles,
+)
 from tests.schema_check import errors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -504,7 +513,7 @@ def test_event_ids_and_payloads_do_not_depend_on_arrival_order() -> None:
 
 
 def test_each_change_bumps_the_version_and_a_redelivery_does_not() -> None:
-    store = EventStore({}, {})
+    store = EventStore({})
     first, second = kebekov_reports()[:2]
     payload, created = store.merge(first["events"][0], first)
     assert (payload["version"], created) == (1, True)
@@ -515,7 +524,7 @@ def test_each_change_bumps_the_version_and_a_redelivery_does_not() -> None:
 
 
 def test_a_redelivered_mention_stays_in_its_event_when_a_later_one_would_match_it_too() -> None:
-    store = EventStore({}, {})
+    store = EventStore({})
     gasanov = person("Ruslan Gasanov")
     undated = article("u3", mention(actors=(gasanov,)), published="2015-05-21T10:00:00Z")
     first_time = None
@@ -581,6 +590,18 @@ def test_exact_and_near_copies_are_linked_to_the_first_copy_but_other_stories_ar
     assert index.check("w3", "0" * 64, dropped, seen) == "w1"  # redelivery: same answer
 
 
+def test_signatures_are_datasketchs_minhash_for_the_fixed_seed_and_scheme() -> None:
+    """Signatures are stored in the index's table: drawing the permutations once must give the
+    values datasketch gives for the seed and scheme, so stored ones stay comparable."""
+    shingle_set = shingles("\n\n".join(WIRE))
+    reference = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    reference.update_batch([shingle.encode() for shingle in shingle_set])
+    assert minhash_signature(shingle_set) == reference.hashvalues.tolist()
+    assert minhash_signature(shingles("another story altogether, told in other words")) != minhash_signature(
+        shingle_set
+    )
+
+
 def test_copies_count_as_sources_of_the_first_copys_events() -> None:
     original = kebekov_reports()[0]
     copy = {
@@ -605,7 +626,7 @@ def test_copies_count_as_sources_of_the_first_copys_events() -> None:
 
 
 def test_an_event_past_the_window_is_no_candidate_and_its_state_goes() -> None:
-    store = EventStore({}, {}, window_days=30)
+    store = EventStore({}, window_days=30)
     gasanov = person("Ruslan Gasanov")
     early = article("e1", mention(actors=(gasanov,)), published="2015-05-03T10:00:00Z")
     late = article("e2", mention(actors=(gasanov,)), published="2015-07-01T10:00:00Z")
@@ -618,7 +639,7 @@ def test_an_event_past_the_window_is_no_candidate_and_its_state_goes() -> None:
 
 
 def test_candidate_lists_event_states_and_index_buckets_stay_bounded() -> None:
-    store = EventStore({}, {}, max_candidates=5)
+    store = EventStore({}, max_candidates=5)
     for n in range(20):
         record = article(f"v{n}", mention(actors=(person(SURNAMES[n]),), location=town("Buinaksk")))
         store.merge(record["events"][0], record)
@@ -672,8 +693,8 @@ class JsonTable(MutableMapping):
 
 
 def test_stores_work_over_json_serialising_tables() -> None:
-    in_memory = EventStore({}, {})
-    tables = EventStore(JsonTable(), JsonTable())
+    in_memory = EventStore({})
+    tables = EventStore(JsonTable())
     for record in kebekov_reports():
         expected, _ = in_memory.merge(record["events"][0], record)
         payload, _ = tables.merge(record["events"][0], record)
@@ -705,6 +726,31 @@ def test_the_article_index_rebuilds_its_buckets_from_its_table() -> None:
     assert restarted.check("r2", "b" * 64, "\n\n".join(WIRE[:3]), seen) == "r1"
     assert restarted.check("r3", "c" * 64, "unrelated", seen) == "r1"  # exact copy of a copy
     assert ArticleIndex(table).check("r2", "b" * 64, "\n\n".join(WIRE[:3]), seen) == "r1"  # redelivery
+
+
+def test_the_event_store_rebuilds_its_candidate_lists_from_its_table() -> None:
+    """Candidate lists live in memory: a worker that restarts, or gets the partitions back after a
+    rebalance, derives them from the event states and merges the next reports the same way."""
+    table = JsonTable()
+    first = EventStore(table, max_candidates=5)
+    reports = kebekov_reports()
+    for n in range(8):  # more events than a list keeps: the oldest drop out, their states too
+        record = article(f"rb{n}", mention(actors=(person(SURNAMES[n]),), location=town("Buinaksk")))
+        first.merge(record["events"][0], record)
+    for record in reports[:2]:
+        first.merge(record["events"][0], record)
+    built = {key: list(profiles) for key, profiles in first.candidates.items()}
+    assert [len(profiles) for profiles in built.values()] == [5]
+    assert set(table) == {profile["id"] for profiles in built.values() for profile in profiles}
+    first.invalidate()
+    assert first.candidates == built
+    restarted = EventStore(table, max_candidates=5)
+    assert restarted.candidates == built
+    for record in reports[2:]:
+        expected, expected_created = first.merge(record["events"][0], record)
+        payload, created = restarted.merge(record["events"][0], record)
+        assert (payload, created) == (expected, expected_created)
+        assert not created
 
 
 # --- corpus --------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ def test_a_newer_version_replaces_the_earlier_one_in_its_event():
 
 
 def test_a_redelivered_earlier_version_changes_nothing():
-    store = EventStore({}, {})
+    store = EventStore({})
     old, new = killing("2015-03-16T08:11:00+00:00", 2), killing("2015-03-16T09:30:00+00:00", 5)
     store.merge(old["events"][0], old)
     corrected, _ = store.merge(new["events"][0], new)
