@@ -8,9 +8,9 @@ dead-letter topic with its original bytes instead of crashing the agent.
 from __future__ import annotations
 
 import faust
-from faust.sensors.prometheus import setup_prometheus_sensors
 
 from streams import topics, transport
+from streams.monitor import RebalanceMonitor, metrics_page
 from streams.settings import settings
 from streams.worker_gauges import sample_worker_gauges
 
@@ -34,8 +34,8 @@ app = faust.App(
 )
 # Before any topic is declared: topics and tables reach the transport as they are made.
 app.transport = transport.Transport(app.conf.broker_consumer, app)
-# A fixed prefix, so that dashboards and alerts do not depend on the application id.
-setup_prometheus_sensors(app, name_prefix="wirewatch_faust")
+app.monitor = RebalanceMonitor()
+app.page("/metrics")(metrics_page)
 app.task(sample_worker_gauges)
 
 

@@ -1,9 +1,9 @@
-"""Prometheus metrics of the pipeline, served with Faust's own on the worker's /metrics.
+"""Prometheus metrics of the pipeline, served on the worker's /metrics (streams.monitor).
 
 Every wirewatch metric is defined here. The stage runner counts messages and times
 them; the dedup and publish stages count outcomes; streams.worker_gauges samples the
-gauges (consumer lag, table sizes, heartbeat). Faust's sensors add theirs under the
-`wirewatch_faust_` prefix (rebalances, offsets, send latency).
+gauges (consumer lag, table sizes, heartbeat); the worker's Faust monitor counts
+rebalances.
 """
 
 from __future__ import annotations
@@ -50,6 +50,10 @@ CONSUMER_LAG = Gauge(
     "Messages on an input partition this worker holds beyond the consumer group's committed offset.",
     ["topic", "partition"],
 )
+REBALANCES = Counter(
+    "wirewatch_rebalances_total", "Consumer group rebalances this worker went through, table recovery included."
+)
+REBALANCING = Gauge("wirewatch_rebalancing", "1 while this worker rebalances or recovers table state, else 0.")
 WORKER_HEARTBEAT = Gauge("wirewatch_worker_heartbeat_seconds", "Unix time at which the worker last sampled its gauges.")
 
 

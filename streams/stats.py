@@ -159,7 +159,7 @@ def read_worker(url: str, client: httpx.Client, now: float) -> tuple[Worker, Sam
     return Worker(
         url,
         heartbeat_age=None if heartbeat is None else max(0.0, now - heartbeat),
-        rebalances=samples.get(("wirewatch_faust_rebalance_done_latency_count", ())),
+        rebalances=samples.get(("wirewatch_rebalances_total", ())),
     ), samples
 
 
