@@ -13,7 +13,8 @@ producer, and prints:
 - how well the reports met: events B-cubed F1 of each run against the generator's labels
   (the order reports meet in varies with timing across partitions);
 - beside them the bare cost of the same articles through clean + extract with no
-  Kafka, and the ratio pipeline / bare.
+  Kafka, measured just before and just after the 1-worker run, and the ratio of that
+  run to their mean.
 The measured runs follow a warm-up run over another generated stream, half the size,
 so that the broker's JVM has compiled its hot code.
 Usage: python bench/pipeline_bench.py [--events N] [--json]
@@ -227,7 +228,6 @@ def main() -> int:
     args = parser.parse_args()
     reports = generate(args.events)
     records = [report.record for report in reports]
-    bare = bare_throughput(records)
     with tempfile.TemporaryDirectory(prefix="wirewatch-bench-") as tmp:
         tmp_path = Path(tmp)
         bootstrap = start_broker(tmp_path / "kafka")
@@ -237,15 +237,21 @@ def main() -> int:
             # seconds compiling its hot code (the C2 compiler thread took 40 % of a core).
             warm_up = generate(max(1, args.events // 2), seed=WARM_UP_SEED)
             run_once(bootstrap, broker_pid, tmp_path / "warm-up", warm_up, workers=1, rate=None)
+            # The bare figure just before and just after the run it is compared with, so that a
+            # shared machine's speed drifting during the benchmark does not skew the ratio.
+            bare_before = bare_throughput(records)
             one = run_once(bootstrap, broker_pid, tmp_path / "one", reports, workers=1, rate=None)
+            bare_after = bare_throughput(records)
             half_rate = one["articles_per_second"] / 2
             half = run_once(bootstrap, broker_pid, tmp_path / "half", reports, workers=1, rate=half_rate)
             two = run_once(bootstrap, broker_pid, tmp_path / "two", reports, workers=2, rate=None)
         finally:
             stop_broker(tmp_path / "kafka")
+    bare = (bare_before + bare_after) / 2
     figures = {
         "articles": len(records),
         "bare_clean_extract_articles_per_second": round(bare, 1),
+        "bare_before_and_after": [round(bare_before, 1), round(bare_after, 1)],
         "one_worker": one,
         "one_worker_half_rate": half,
         "two_workers": two,
@@ -256,7 +262,10 @@ def main() -> int:
         print(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
         return 0
     print(f"pipeline benchmark: {len(records)} generated articles ({args.events} events), 4 partitions, real broker")
-    print(f"  bare clean+extract, no Kafka       {bare:8.1f} articles/s  ({1000 / bare:.2f} ms per article, one core)")
+    print(
+        f"  bare clean+extract, no Kafka       {bare:8.1f} articles/s  ({1000 / bare:.2f} ms per article, one core;"
+        f" {bare_before:.1f} before the 1-worker run, {bare_after:.1f} after it)"
+    )
     for label, run in (("1 worker, flat out", one), ("1 worker, half rate", half), ("2 workers, flat out", two)):
         print(
             f"  {label:<22} {run['articles_per_second']:8.1f} articles/s  latency p50 {run['latency_p50_s']} s"

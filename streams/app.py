@@ -24,6 +24,10 @@ app = faust.App(
     topic_replication_factor=settings.replication,
     processing_guarantee="at_least_once",
     producer_acks=-1,
+    # Up to 5 ms to fill a batch: fewer produce requests, which cost the broker per request
+    # (its request handling and metrics, seen with JFR). In paired runs of one worker flat
+    # out: broker CPU -10 %, worker CPU -5 %, throughput +7 %; a few ms more per hop.
+    producer_linger=0.005,
     consumer_auto_offset_reset="earliest",
     web_host="0.0.0.0",
     web_port=settings.web_port,
