@@ -15,8 +15,9 @@ producer, and prints:
 - beside them the bare cost of the same articles through clean + extract with no
   Kafka, measured just before and just after the 1-worker run, and the ratio of that
   run to their mean.
-The measured runs follow a warm-up run over another generated stream, half the size,
-so that the broker's JVM has compiled its hot code.
+The measured runs follow warm-up runs over other generated streams, half the size each,
+until the broker's JVM has compiled its hot code (its JIT compiler threads took under
+15 % of its CPU over a round); each run prints the JIT's share of the broker's CPU.
 Usage: python bench/pipeline_bench.py [--events N] [--json]
 """
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -42,8 +44,12 @@ from bench.dedup_bench import extended_bcubed  # noqa: E402
 from bench.stream_generator import Report, generate  # noqa: E402
 from tests.harness import Pipeline, latest_versions, metric_total, start_broker, stop_broker  # noqa: E402
 
-# The stream the broker warms up on before the measured runs: another one than theirs.
+# The streams the broker warms up on before the measured runs: other ones than theirs,
+# half their size each, until its JIT compiler threads took under JIT_SETTLED of its CPU
+# over one (at most WARM_UP_ROUNDS): sustained figures are the broker's steady state.
 WARM_UP_SEED = 8
+WARM_UP_ROUNDS = 6
+JIT_SETTLED = 0.15
 
 
 class MemoryPeak(threading.Thread):
@@ -89,6 +95,20 @@ def cpu_by_role(worker_pids: list[int], broker_pid: int) -> dict[str, list[psuti
     }
 
 
+def jit_seconds(pid: int) -> float:
+    """CPU seconds the JVM's JIT compiler threads (C1, C2) have used so far (Linux /proc)."""
+    total = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            if not (task / "comm").read_text().startswith(("C1 Compiler", "C2 Compiler")):
+                continue
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return total
+
+
 async def produce_paced(pipeline: Pipeline, records: list[dict], rate: float | None) -> None:
     """Send raw records as `wirewatch ingest` does, stamping received_at at send time; rate=None: flat out."""
     from agents.ingest import new_producer
@@ -126,6 +146,7 @@ def run_once(
         time.sleep(3)  # let the group settle on its partition assignment
         roles = cpu_by_role([p.pid for p in procs], broker_pid)
         cpu_before = {role: cpu_seconds(members) for role, members in roles.items()}
+        jit_before = jit_seconds(broker_pid)
         started = time.monotonic()
         asyncio.run(produce_paced(pipeline, records, rate))
         deadline = started + 900
@@ -140,6 +161,7 @@ def run_once(
             time.sleep(0.5)  # each poll scrapes /metrics, which costs the worker CPU
         elapsed = time.monotonic() - started
         cpu = {role: cpu_seconds(members) - cpu_before[role] for role, members in roles.items()}
+        jit = jit_seconds(broker_pid) - jit_before
         memory.running = False
         published = pipeline.read_with_timestamps("events.enriched", timeout=20)
         latencies = latencies_of(pipeline, records, published)
@@ -154,6 +176,7 @@ def run_once(
             "latency_p99_s": percentile(latencies, 99),
             "peak_rss_mb_per_worker": [round(peak / 2**20) for peak in memory.peaks],
             "cpu_ms_per_article": {role: round(1000 * seconds / len(records), 2) for role, seconds in cpu.items()},
+            "broker_jit_share": round(jit / cpu["broker"], 2) if cpu["broker"] else 0.0,
             "events_bcubed": {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)},
         }
     finally:
@@ -233,10 +256,16 @@ def main() -> int:
         bootstrap = start_broker(tmp_path / "kafka")
         broker_pid = int((tmp_path / "kafka" / "pid").read_text())
         try:
-            # Sustained figures are the broker's steady state: a fresh JVM spends the first
-            # seconds compiling its hot code (the C2 compiler thread took 40 % of a core).
-            warm_up = generate(max(1, args.events // 2), seed=WARM_UP_SEED)
-            run_once(bootstrap, broker_pid, tmp_path / "warm-up", warm_up, workers=1, rate=None)
+            # A fresh JVM spends its first thousands of requests compiling its hot code: measured,
+            # the C2 compiler thread took 44 % of the broker's CPU over the first run after a
+            # 981-article warm-up, 14 % over the second.
+            warm_up_jit = []
+            for round_ in range(WARM_UP_ROUNDS):
+                warm_up = generate(max(1, args.events // 2), seed=WARM_UP_SEED + round_)
+                run = run_once(bootstrap, broker_pid, tmp_path / f"warm-up-{round_}", warm_up, workers=1, rate=None)
+                warm_up_jit.append(run["broker_jit_share"])
+                if run["broker_jit_share"] < JIT_SETTLED:
+                    break
             # The bare figure just before and just after the run it is compared with, so that a
             # shared machine's speed drifting during the benchmark does not skew the ratio.
             bare_before = bare_throughput(records)
@@ -252,6 +281,7 @@ def main() -> int:
         "articles": len(records),
         "bare_clean_extract_articles_per_second": round(bare, 1),
         "bare_before_and_after": [round(bare_before, 1), round(bare_after, 1)],
+        "warm_up_broker_jit_shares": warm_up_jit,
         "one_worker": one,
         "one_worker_half_rate": half,
         "two_workers": two,
@@ -262,6 +292,8 @@ def main() -> int:
         print(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
         return 0
     print(f"pipeline benchmark: {len(records)} generated articles ({args.events} events), 4 partitions, real broker")
+    shares = ", ".join(f"{share:.0%}" for share in warm_up_jit)
+    print(f"  warm-up: {len(warm_up_jit)} round(s); the broker's JIT compiler took {shares} of its CPU")
     print(
         f"  bare clean+extract, no Kafka       {bare:8.1f} articles/s  ({1000 / bare:.2f} ms per article, one core;"
         f" {bare_before:.1f} before the 1-worker run, {bare_after:.1f} after it)"
@@ -273,7 +305,7 @@ def main() -> int:
             f"  events B-cubed F1 {run['events_bcubed']['f1']}"
         )
         cpu = ", ".join(f"{role} {ms} ms" for role, ms in run["cpu_ms_per_article"].items())
-        print(f"  {'':<22} CPU per article: {cpu}")
+        print(f"  {'':<22} CPU per article: {cpu} (JIT compiler {run['broker_jit_share']:.0%} of the broker's)")
     print(f"  pipeline / bare (1 worker)         {figures['pipeline_over_bare']:8.2f}")
     print(f"  speed-up 2 workers / 1             {figures['speedup_two_over_one']:8.2f}")
     return 0
