@@ -102,6 +102,36 @@ def test_the_child_exits_when_its_worker_is_killed():
     assert gone and not alive
 
 
+WORKER_MODULES = textwrap.dedent(
+    """
+    import asyncio, importlib, sys
+    from streams.cli import STAGE_MODULES, WEB_MODULES
+
+    for module in (*STAGE_MODULES.values(), *WEB_MODULES):
+        importlib.import_module(module)
+    from agents.logic.extract import Extractor
+
+    async def main():
+        extractor = Extractor({model!r}, in_child=True)
+        await extractor.start()
+        record = await extractor.submit({clean!r})
+        extractor.stop()
+        print(len(record["events"]), sorted(name for name in sys.modules if name.split(".")[0] == "spacy"))
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_a_worker_that_extracts_in_its_child_never_imports_spacy_itself():
+    clean = article(BODY, dateline="MAKHACHKALA")
+    script = WORKER_MODULES.format(model=settings.spacy_model, clean=clean)
+    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    events, spacy_modules = printed.stdout.split(" ", 1)
+    assert int(events) >= 1
+    assert spacy_modules.strip() == "[]"
+
+
 def test_the_flag_is_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("WIREWATCH_EXTRACT_IN_CHILD", "0")
     assert Settings().extract_in_child is False
