@@ -3,7 +3,7 @@
 Per article id it remembers the version it let through (table article-versions, on
 the partitions of articles.raw, which is keyed by article id), so that a wire item's
 correction goes on while an older version arriving late, or the same version sent
-again, stops here (agents.logic.revisions).
+again, stops here (agents.logic.revisions), within the dedup window.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 from agents.logic import revisions
 from agents.logic.clean import CleanError, clean_article
 from streams import stage
-from streams.app import app, article_index_topic, clean_topic, raw_topic
+from streams.app import app, article_index_topic, clean_topic, per_article_table, raw_topic
 from streams.deadletter import Rejected
 from streams.settings import settings
 
@@ -24,7 +24,7 @@ STAGE = "clean"
 INDEX_KEY = b"index"
 stage.declare(STAGE, [clean_topic, article_index_topic])
 
-article_versions = app.Table("article-versions", default=None)
+article_versions = per_article_table("article-versions")
 
 
 async def handle(raw: dict) -> list[stage.Outgoing]:

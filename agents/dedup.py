@@ -9,7 +9,7 @@ Three agents, each keeping its state in Faust tables (RocksDB, changelog-backed)
 - mention router (articles.extracted): sends each event mention to the mentions topic
   keyed by its blocking key, and remembers which keys a story's mentions went to, so
   that a later copy of the story is sent to the same keys (and a newer version of it
-  is taken back under the keys it no longer reports under);
+  is taken back under the keys it no longer reports under), for the dedup window;
 - event dedup (mentions, by blocking key): merges each mention into its canonical
   event and publishes the new version; a copy becomes a source of its original's events.
   Its table holds one state per event, the candidate lists over them live in memory.
@@ -31,13 +31,21 @@ from agents.logic.dedup import EventStore, blocking_key, received_time
 from agents.logic.near_duplicates import ArticleIndex
 from agents.publish import event_versions
 from streams import stage
-from streams.app import app, article_index_topic, events_topic, extract_queue_topic, extracted_topic, mentions_topic
+from streams.app import (
+    app,
+    article_index_topic,
+    events_topic,
+    extract_queue_topic,
+    extracted_topic,
+    mentions_topic,
+    per_article_table,
+)
 from streams.metrics import ARTICLES_INDEXED, EVENT_MENTIONS
 
 EXPIRE_EVERY = 3600.0
 
 article_entries = app.Table("article-entries", default=None, partitions=1)
-story_keys = app.Table("story-keys", default=None)
+story_keys = per_article_table("story-keys")
 event_states = app.Table("event-states", default=None)
 
 article_index = ArticleIndex(article_entries)

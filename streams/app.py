@@ -7,6 +7,8 @@ dead-letter topic with its original bytes instead of crashing the agent.
 
 from __future__ import annotations
 
+import math
+
 import faust
 
 from streams import topics, transport
@@ -63,3 +65,18 @@ dlq_topic = topic(topics.DLQ)
 article_index_topic = topic(topics.ARTICLE_INDEX)
 extract_queue_topic = topic(topics.EXTRACT_QUEUE)
 mentions_topic = topic(topics.MENTIONS)
+
+
+def per_article_table(name: str) -> faust.Table:
+    """A table of one small entry per article id that nothing else deletes, kept for the dedup
+    window after an entry's last write: RocksDB drops older entries as it compacts (so one
+    may be read a little longer), and the changelog deletes its segments that much older,
+    so neither the disk nor a recovery grows with every article ever seen. What it answers
+    about an older article no longer matters: its events and its index entry are gone."""
+    window_seconds = math.ceil(settings.dedup_window_days * 86400)
+    return app.Table(
+        name,
+        default=None,
+        options={"ttl": window_seconds},
+        extra_topic_configs={"cleanup.policy": "compact,delete", "retention.ms": str(window_seconds * 1000)},
+    )

@@ -47,6 +47,12 @@ class Settings:
     ingest_token: str = field(default_factory=lambda: _env("INGEST_TOKEN", ""), repr=False)
     ingest_max_bytes: int = field(default_factory=lambda: int(_env("INGEST_MAX_BYTES", "10000000")))
 
+    def __post_init__(self) -> None:
+        if not self.dedup_window_days > 0:
+            raise ValueError(
+                f"WIREWATCH_DEDUP_WINDOW_DAYS must be a positive number of days, not {self.dedup_window_days}"
+            )
+
     def topic(self, name: str) -> str:
         """Full topic name for a logical name such as 'articles.raw'."""
         return f"{self.topic_prefix}{name}"

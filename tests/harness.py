@@ -21,6 +21,8 @@ from urllib.request import urlopen
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from streams import topics
 from streams.stats import Samples, parse, total
@@ -125,6 +127,22 @@ class Pipeline:
     def stop_all(self) -> None:
         for proc in self.workers:
             self.stop_worker(proc)
+
+    def topic_configs(self, topic: str) -> dict[str, str]:
+        """What the broker says of a topic's configuration (every setting, defaults included)."""
+        return asyncio.run(self._topic_configs(topic))
+
+    async def _topic_configs(self, topic: str) -> dict[str, str]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        await admin.start()
+        try:
+            [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        finally:
+            await admin.close()
+        [(error_code, error_message, _, _, entries)] = response.resources
+        if error_code:
+            raise HarnessError(f"describe_configs {topic}: {error_message}")
+        return {entry[0]: entry[1] for entry in entries}
 
     def read(self, name: str, until=lambda messages: False, timeout: float = 60.0) -> list[tuple[bytes | None, bytes]]:
         """Every message on a topic from the beginning, until `until(messages)` holds or time runs out."""

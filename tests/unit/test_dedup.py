@@ -27,6 +27,7 @@ from agents.logic.near_duplicates import (
     minhash_signature,
     shingles,
 )
+from streams.settings import Settings
 from tests.schema_check import errors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -778,3 +779,12 @@ def test_the_evaluation_corpus_is_well_formed() -> None:
     for article_id in ids:
         first_copies.setdefault(gold["article_clusters"][article_id], article_id)
     assert set(annotated) == set(first_copies.values())
+
+
+@pytest.mark.parametrize("days", ["0", "-1", "nan"])
+def test_the_dedup_window_must_be_a_positive_number_of_days(monkeypatch, days):
+    monkeypatch.setenv("WIREWATCH_DEDUP_WINDOW_DAYS", days)
+    with pytest.raises(ValueError, match="WIREWATCH_DEDUP_WINDOW_DAYS"):
+        Settings()
+    monkeypatch.setenv("WIREWATCH_DEDUP_WINDOW_DAYS", "0.5")
+    assert Settings().dedup_window_days == 0.5
