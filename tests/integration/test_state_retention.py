@@ -1,6 +1,7 @@
-"""What is kept of a worker's state: the tables that hold one entry per article ever seen
-keep it for the dedup window, on the broker and on the worker's disk; the others (whose
-entries the worker deletes itself) and events.enriched are compacted only."""
+"""What is kept of a worker's state: the tables of one entry per article id, which the
+worker never deletes itself, keep an entry for the dedup window, on the broker and on the
+worker's disk; the others (whose entries the worker deletes) and events.enriched are
+compacted only."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ FAUST_OFFSET_KEY = b"__faust\x00offset__"
 
 
 def stored_values(state_dir, table: str) -> list[bytes]:
-    """Every value a stopped worker's RocksDB stores of a table hold, read as bytes on disk."""
+    """The values of a table as a stopped worker's RocksDB stores hold them on disk (Faust's
+    own offset entry left out)."""
     values = []
     for path in sorted((state_dir / "v1" / "tables").glob(f"{table}-*.db")):
         db = Rdict(str(path), options=Options(raw_mode=True), access_type=AccessType.read_only())
