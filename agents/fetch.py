@@ -5,12 +5,22 @@ the validators of the last response (If-None-Match, If-Modified-Since). The body
 refused above a size limit, first by its Content-Length and then while it streams in
 (decompressed size, so a gzip bomb stops at the limit too), and the whole exchange
 has one deadline, so a server that drips bytes cannot hold a poll forever.
+
+Only public addresses are fetched (http and https only): every request, redirects
+included, resolves its host once, refuses it when any address it resolves to is
+loopback, private, link-local, multicast, unspecified or otherwise not global (IPv4
+written in decimal, octal or hex and IPv4-mapped IPv6 resolve to what they mean), and
+connects to exactly the address it checked, so a name that resolves differently the
+second time cannot turn the check around. WIREWATCH_FETCH_ALLOW names hosts and
+networks that may be fetched all the same (a wire on the LAN).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -46,8 +56,95 @@ class FetchError(Exception):
         self.retry_after = retry_after  # seconds the server asked us to wait (429, 503)
 
 
-def new_client(settings: Settings) -> httpx.AsyncClient:
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
+
+
+class RefusedAddress(httpx.ConnectError):
+    """A URL whose scheme or host address fetching may not reach."""
+
+
+def is_public(address: IPAddress) -> bool:
+    """A global unicast address: not loopback, private, link-local, multicast, unspecified or reserved."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if embedded is not None and not is_public(embedded):
+            return False
+    return address.is_global and not (
+        address.is_multicast or address.is_loopback or address.is_link_local or address.is_unspecified
+    )
+
+
+class AddressPolicy:
+    """Which hosts and addresses may be fetched: public ones, and those WIREWATCH_FETCH_ALLOW names
+    (comma-separated host names and networks, e.g. `wire.lan,10.20.0.0/16,127.0.0.1`)."""
+
+    def __init__(self, allow: str = "") -> None:
+        self.hosts: set[str] = set()
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for item in (part.strip().lower().rstrip(".") for part in allow.split(",")):
+            if not item:
+                continue
+            try:
+                self.networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                self.hosts.add(item)
+
+    def check(self, host: str, addresses: list[IPAddress]) -> None:
+        if host.lower().rstrip(".") in self.hosts:
+            return
+        for address in addresses:
+            if not (is_public(address) or any(address in network for network in self.networks)):
+                raise RefusedAddress(f"{host} is {address}, not a public address (WIREWATCH_FETCH_ALLOW may allow it)")
+
+
+async def resolve(host: str, port: int) -> list[IPAddress]:
+    """The addresses a host name (or an IP address in any form the C library reads) stands for."""
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise httpx.ConnectError(f"{host}: {exc.strerror}") from exc
+    addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in found))
+    if not addresses:
+        raise httpx.ConnectError(f"{host}: no address")
+    return addresses
+
+
+class PinnedTransport(httpx.AsyncBaseTransport):
+    """Each request resolved once, checked against the policy, and sent to the address checked
+    (the Host header and, for https, the name the certificate must match stay the host's)."""
+
+    def __init__(self, policy: AddressPolicy, resolver: Resolver = resolve, **options) -> None:
+        self.policy = policy
+        self.resolver = resolver
+        self._inner = httpx.AsyncHTTPTransport(**options)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        if url.scheme not in ("http", "https"):
+            raise RefusedAddress(f"only http and https URLs are fetched, not {url.scheme}", request=request)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            addresses = await self.resolver(url.host, port)
+            self.policy.check(url.host, addresses)
+        except httpx.ConnectError as exc:
+            raise type(exc)(str(exc), request=request) from exc
+        pinned = httpx.Request(
+            request.method,
+            url.copy_with(host=str(addresses[0]), port=port),
+            headers=request.headers,  # Host: the name asked for
+            stream=request.stream,
+            extensions={**request.extensions, "sni_hostname": url.host},
+        )
+        return await self._inner.handle_async_request(pinned)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def new_client(settings: Settings, resolver: Resolver = resolve) -> httpx.AsyncClient:
     return httpx.AsyncClient(
+        transport=PinnedTransport(AddressPolicy(settings.fetch_allow), resolver),
         timeout=httpx.Timeout(settings.fetch_timeout),
         follow_redirects=True,
         max_redirects=5,

@@ -12,6 +12,7 @@ import math
 import faust
 
 from streams import topics, transport
+from streams.http_server import application_options
 from streams.monitor import RebalanceMonitor, metrics_page
 from streams.settings import settings
 from streams.worker_gauges import sample_worker_gauges
@@ -32,7 +33,9 @@ app = faust.App(
     producer_linger=0.005,
     consumer_auto_offset_reset="earliest",
     web_host="0.0.0.0",
+    web_bind=settings.web_bind,
     web_port=settings.web_port,
+    web_application_options=application_options(settings),
     web_in_thread=False,
     table_cleanup_interval=60.0,
     # Extraction can take a while on a long article: keep the consumer in the group.

@@ -67,3 +67,16 @@ def _start_at_zero(counter: Counter, values: tuple[str, ...]) -> None:
 _start_at_zero(ARTICLES_INDEXED, ("unique", "copy"))
 _start_at_zero(EVENT_MENTIONS, ("new_event", "merged"))
 _start_at_zero(EVENT_VERSIONS, ("created", "updated"))
+HTTP_REFUSED = Counter(
+    "wirewatch_http_refused_total",
+    "HTTP requests the worker refused before reading their body (no or wrong token, endpoint off), by status.",
+    ["status"],
+)
+WEB_STREAMS_OPEN = Gauge("wirewatch_web_streams_open", "Server-Sent Events streams open on this worker.")
+WEB_STREAMS_DROPPED = Counter(
+    "wirewatch_web_streams_dropped_total",
+    "Server-Sent Events clients the worker dropped or turned away: slow (a write did not finish in time), "
+    "backlog (too many versions waiting for it) or full (the worker had its most streams open).",
+    ["reason"],
+)
+_start_at_zero(WEB_STREAMS_DROPPED, ("slow", "backlog", "full"))

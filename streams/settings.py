@@ -46,6 +46,18 @@ class Settings:
     fetch_max_bytes: int = field(default_factory=lambda: int(_env("FETCH_MAX_BYTES", "10000000")))
     ingest_token: str = field(default_factory=lambda: _env("INGEST_TOKEN", ""), repr=False)
     ingest_max_bytes: int = field(default_factory=lambda: int(_env("INGEST_MAX_BYTES", "10000000")))
+    # The worker's HTTP server facing clients it does not trust (README: "Over HTTP", "Reading over HTTP").
+    ingest_max_items: int = field(default_factory=lambda: int(_env("INGEST_MAX_ITEMS", "5000")))
+    ingest_max_inflate_ratio: int = field(default_factory=lambda: int(_env("INGEST_MAX_INFLATE_RATIO", "100")))
+    web_bind: str = field(default_factory=lambda: _env("WEB_BIND", "0.0.0.0"))
+    web_read_token: str = field(default_factory=lambda: _env("WEB_READ_TOKEN", ""), repr=False)
+    web_idle_timeout: float = field(default_factory=lambda: float(_env("WEB_IDLE_TIMEOUT", "5")))
+    web_body_timeout: float = field(default_factory=lambda: float(_env("WEB_BODY_TIMEOUT", "30")))
+    web_max_streams: int = field(default_factory=lambda: int(_env("WEB_MAX_STREAMS", "500")))
+    web_stream_buffer: int = field(default_factory=lambda: int(_env("WEB_STREAM_BUFFER", "262144")))
+    web_stream_write_timeout: float = field(default_factory=lambda: float(_env("WEB_STREAM_WRITE_TIMEOUT", "10")))
+    # Hosts (names) and networks (CIDR) that fetching may reach although they are not public addresses.
+    fetch_allow: str = field(default_factory=lambda: _env("FETCH_ALLOW", ""))
 
     def __post_init__(self) -> None:
         if not self.dedup_window_days > 0:

@@ -9,6 +9,14 @@ Served by Faust's web server on WIREWATCH_WEB_PORT beside /metrics:
 - `GET /events/{event_id}`: the latest version (404 when the worker does not hold it).
 - `GET /events?limit=N&<filters>`: the latest versions of the most recently updated events.
 - `GET /ui`: the live page (streams/static/): feed, map and timeline of the events.
+- `GET /openapi.yaml`: this API (and `POST /ingest`, `/metrics`) as OpenAPI 3.1 (docs/openapi.yaml).
+
+With WIREWATCH_WEB_READ_TOKEN set, the event endpoints and the live page need it
+(streams.http_server checks it before any handler runs). Each stream writes through a
+send buffer of WIREWATCH_WEB_STREAM_BUFFER bytes: a client that leaves it full for
+WIREWATCH_WEB_STREAM_WRITE_TIMEOUT seconds is dropped, and a worker holds at most
+WIREWATCH_WEB_MAX_STREAMS streams (503 beyond); both are counted in
+wirewatch_web_streams_dropped_total.
 
 Filters are the query parameters of streams.filters (type, entity, country, place,
 certainty, min_sources, since); a stream applies them as `wirewatch subscribe` does.
@@ -45,11 +53,14 @@ from faust import web
 from streams.app import app
 from streams.client import EventStream
 from streams.filters import EventFilter, EventGate, FilterError, parse_when
+from streams.http_server import READ_QUERY
+from streams.metrics import WEB_STREAMS_DROPPED, WEB_STREAMS_OPEN
 from streams.settings import settings
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml"
 KEEPALIVE_SECONDS = 15.0
 LISTENER_QUEUE_SIZE = 1000
 RECENT_DEFAULT, RECENT_MAX = 50, 1000
@@ -113,7 +124,12 @@ class EventHub:
             try:
                 listener.queue.put_nowait(event)
             except asyncio.QueueFull:
+                WEB_STREAMS_DROPPED.labels("backlog").inc()
                 self._drop(listener)
+
+    @property
+    def open_streams(self) -> int:
+        return len(self._listeners)
 
     @contextlib.contextmanager
     def listen(self) -> Iterator[tuple[list[dict], Listener]]:
@@ -123,10 +139,12 @@ class EventHub:
         """
         listener = Listener()
         self._listeners.add(listener)
+        WEB_STREAMS_OPEN.set(len(self._listeners))
         try:
             yield self.latest.by_update(), listener
         finally:
             self._listeners.discard(listener)
+            WEB_STREAMS_OPEN.set(len(self._listeners))
 
     def close(self) -> None:
         """End every open stream (the web server is shutting down)."""
@@ -169,10 +187,51 @@ app.web.web_app.on_shutdown.append(_close_streams)
 
 
 def _query_filter(pairs: list[tuple[str, str]]) -> EventFilter:
+    pairs = [(name, value) for name, value in pairs if name != READ_QUERY]  # the read token, checked already
     try:
         return EventFilter.from_query(pairs)
     except FilterError as exc:
         raise web.View.ValidationError(str(exc)) from exc  # answered as 400 {"error": ...}
+
+
+class SlowClient(Exception):
+    """A stream's client left its send buffer full for the write timeout."""
+
+
+class ClientPipe:
+    """Writes to one stream's client through a bounded send buffer, each within the write timeout."""
+
+    def __init__(self, request: web.Request, response: aiohttp_web.StreamResponse) -> None:
+        self.response = response
+        self.transport = request.transport
+        self.full_since: float | None = None
+        if self.transport is not None:
+            # aiohttp waits for the buffer to drain once it holds this much (and 64 KiB more at most).
+            self.transport.set_write_buffer_limits(high=settings.web_stream_buffer)
+
+    async def write(self, data: bytes) -> None:
+        try:
+            async with asyncio.timeout(settings.web_stream_write_timeout):
+                await self.response.write(data)
+        except TimeoutError as exc:
+            raise SlowClient(f"a write took over {settings.web_stream_write_timeout:g}s") from exc
+        self._check_backlog()
+
+    def _check_backlog(self) -> None:
+        """Small writes never wait to drain: a buffer that stays unsent is a client not reading."""
+        if self.transport is None or self.transport.get_write_buffer_size() == 0:
+            self.full_since = None
+            return
+        now = asyncio.get_running_loop().time()
+        if self.full_since is None:
+            self.full_since = now
+        elif now - self.full_since > settings.web_stream_write_timeout:
+            raise SlowClient(f"nothing sent for over {settings.web_stream_write_timeout:g}s")
+
+    def drop(self) -> None:
+        WEB_STREAMS_DROPPED.labels("slow").inc()
+        if self.transport is not None:
+            self.transport.abort()  # what is unsent is dropped with it
 
 
 @app.page("/events/stream")
@@ -181,27 +240,39 @@ class EventStreamView(web.View):
 
     async def get(self, request: web.Request) -> aiohttp_web.StreamResponse:
         event_filter = _query_filter(list(request.query.items()))
+        if hub.open_streams >= settings.web_max_streams:
+            WEB_STREAMS_DROPPED.labels("full").inc()
+            return self.json(
+                {"error": f"this worker has its most streams open ({settings.web_max_streams}): try again later"},
+                status=503,
+                headers={"Retry-After": "30"},
+            )
         response = aiohttp_web.StreamResponse(
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         )
         await response.prepare(request)
         gate = EventGate(event_filter)
+        client = ClientPipe(request, response)
         with hub.listen() as (latest, listener), contextlib.suppress(ConnectionResetError):  # the client left
-            await response.write(b"retry: 3000\n\n")
-            for event in latest:
-                if gate.admit(event):
-                    await response.write(server_sent_event(event))
-            await response.write(b"event: ready\ndata: {}\n\n")
-            while True:
-                try:
-                    event = await asyncio.wait_for(listener.queue.get(), KEEPALIVE_SECONDS)
-                except TimeoutError:
-                    await response.write(b": keep-alive\n\n")
-                    continue
-                if event is CLOSED:
-                    break
-                if gate.admit(event):
-                    await response.write(server_sent_event(event))
+            try:
+                await client.write(b"retry: 3000\n\n")
+                for event in latest:
+                    if gate.admit(event):
+                        await client.write(server_sent_event(event))
+                await client.write(b"event: ready\ndata: {}\n\n")
+                while True:
+                    try:
+                        event = await asyncio.wait_for(listener.queue.get(), KEEPALIVE_SECONDS)
+                    except TimeoutError:
+                        await client.write(b": keep-alive\n\n")
+                        continue
+                    if event is CLOSED:
+                        break
+                    if gate.admit(event):
+                        await client.write(server_sent_event(event))
+            except SlowClient as exc:
+                log.info("dropped a slow stream client %s: %s", request.remote, exc)
+                client.drop()
         return response
 
 
@@ -235,6 +306,14 @@ class PageView(web.View):
 
     async def get(self, request: web.Request) -> web.Response:
         return self.html((STATIC_DIR / "index.html").read_text())
+
+
+@app.page("/openapi.yaml")
+class OpenAPIView(web.View):
+    """The worker's HTTP API as OpenAPI (docs/openapi.yaml)."""
+
+    async def get(self, request: web.Request) -> web.Response:
+        return self.bytes(OPENAPI_PATH.read_bytes(), content_type="application/yaml")
 
 
 @cache

@@ -138,6 +138,7 @@ def configure_feeds(pipeline, tmp_path: Path, feeds: list[dict], fetch_timeout: 
             "WIREWATCH_FEEDS_FILE": str(path),
             "WIREWATCH_FEEDS_STATE_DIR": str(tmp_path / "feeds-state"),
             "WIREWATCH_FETCH_TIMEOUT": str(fetch_timeout),
+            "WIREWATCH_FETCH_ALLOW": "127.0.0.1",  # the wire server is on loopback
         }
     )
 
@@ -323,6 +324,7 @@ def test_ingest_reads_a_feed_a_page_and_a_wire_document_by_url(pipeline, wire_se
     server.serve("/gazette.atom", fixture_bytes("steppe_gazette.atom"), "application/atom+xml")
     server.serve("/school", fixture_bytes("school_page.html"), "text/html")
     server.serve("/wire/flood.xml", fixture_bytes("newsml_item_v1.xml"), "application/xml")
+    pipeline.env["WIREWATCH_FETCH_ALLOW"] = "127.0.0.1"  # the wire server is on loopback
 
     result = pipeline.run(
         "ingest", server.url("/gazette.atom"), server.url("/school"), server.url("/wire/flood.xml"), server.url("/gone")
