@@ -146,7 +146,7 @@ async def ingest(sources: Iterable[str], settings: Settings, console: Console | 
             task = progress.add_task("ingest", total=len(inputs), sent=0, rejected=0)
             for source in inputs:
                 if isinstance(source, Path):
-                    found = read_file(source, settings.max_body_bytes)
+                    found = read_file(source, settings.max_body_bytes, max_document_bytes=settings.fetch_max_bytes)
                 else:
                     found = await read_url(client, source, settings)
                 for item in found:

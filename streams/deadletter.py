@@ -6,6 +6,8 @@ import base64
 import hashlib
 from datetime import UTC, datetime
 
+import orjson
+
 from streams.contracts import validate
 
 
@@ -19,6 +21,16 @@ class Rejected(Exception):
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def article_id_in(original: bytes) -> str | None:
+    """The article_id of a message that is a JSON object with one, for its dead letter."""
+    try:
+        payload = orjson.loads(original)
+    except orjson.JSONDecodeError:
+        return None
+    article_id = payload.get("article_id") if isinstance(payload, dict) else None
+    return article_id if isinstance(article_id, str) else None
 
 
 def dead_letter(

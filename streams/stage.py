@@ -18,7 +18,7 @@ import orjson
 
 from streams.app import dlq_topic
 from streams.contracts import TOPICS, ContractError, schema, validate
-from streams.deadletter import Rejected, dead_letter
+from streams.deadletter import Rejected, article_id_in, dead_letter
 from streams.metrics import MESSAGES_FAILED, MESSAGES_IN, MESSAGES_OUT, PROCESSING_SECONDS
 from streams.settings import settings
 
@@ -190,16 +190,20 @@ async def _finish(stage: str, dlq_stage: str, event: faust.EventT, outcome: Outc
 async def _dead_letter(stage: str, dlq_stage: str, event: faust.EventT, reason: str, error: str) -> None:
     message = event.message
     key = message.key.decode("utf-8", "replace") if message.key else None
+    original = message.value or b""
+    # Articles travel keyed by their id: the key names the article when the payload cannot.
+    keyed_by_article = message.topic in (settings.topic("articles.raw"), settings.topic("articles.clean"))
     record = dead_letter(
         stage=dlq_stage,
         reason=reason,
         error=error,
-        original=message.value or b"",
+        original=original,
         limit=settings.dlq_original_limit,
         topic=message.topic,
         partition=message.partition,
         offset=message.offset,
         key=key,
+        article_id=article_id_in(original) or (key if keyed_by_article else None),
     )
     await dlq_topic.send(key=message.key, value=encode(record))
     MESSAGES_FAILED.labels(stage, reason).inc()

@@ -13,11 +13,14 @@ articles.raw and the second to articles.dlq; nothing is dropped.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 from charset_normalizer import from_bytes
@@ -52,6 +55,9 @@ JSON_MEDIA_TYPES = {"application/json", "application/x-ndjson", "application/jso
 XML_MEDIA_TYPES = {"application/xml", "text/xml"}
 XML_ROOT_PREFIXES = (b"<?xml", b"<rss", b"<feed", b"<rdf:RDF", b"<newsItem", b"<newsMessage")
 MAX_ARTICLE_ID = 200  # the articles.raw schema's limit
+MAX_DOCUMENT_BYTES = 10_000_000  # a file read whole; JSON lines beyond it are read line by line
+HEAD_BYTES = 65536  # of an input refused unread, the start kept as its original
+READ_CHUNK = 1 << 20
 
 # Field names seen in the wild, in order of preference, for each articles.raw field.
 # "publisher" (ninjs copyrightholder) and "feed" (a channel title) name the document's
@@ -421,20 +427,67 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return found
 
 
-def read_file(path: Path, max_body_bytes: int) -> Iterator[Item]:
+def json_line_limit(max_body_bytes: int) -> int:
+    """The longest JSON line read: room for a body at the limit, escaped, and the other fields."""
+    return 2 * max_body_bytes + 65536
+
+
+def json_line_stream(stream: BinaryIO, origin: str, line_limit: int) -> Iterator[Entry | Refused]:
+    """One article per line of a JSON lines stream, never holding more than `line_limit` bytes
+    of a line: a longer one is refused (too_large) with its start as the original."""
+    for number in itertools.count(1):
+        line = stream.readline(line_limit + 1)
+        if not line:
+            return
+        if len(line) > line_limit and not line.endswith(b"\n"):
+            size = len(line)
+            head = line[:HEAD_BYTES]
+            del line
+            while (rest := stream.readline(READ_CHUNK)) and not rest.endswith(b"\n"):
+                size += len(rest)
+            size += len(rest.rstrip(b"\r\n"))
+            yield Refused(
+                "too_large", f"line of {size} bytes, over the limit of {line_limit}", head, f"{origin}:{number}"
+            )
+        elif line.strip():
+            yield json_line_entry(line.rstrip(b"\r\n"), f"{origin}:{number}")
+
+
+def read_file(path: Path, max_body_bytes: int, *, max_document_bytes: int = MAX_DOCUMENT_BYTES) -> Iterator[Item]:
+    """The articles in a file. Only regular files are read (a FIFO or a device is refused without
+    waiting on it); a document is read whole up to `max_document_bytes`, JSON lines beyond that
+    line by line, each line up to json_line_limit(max_body_bytes)."""
     origin = str(path)
     try:
-        data = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO does not wait for a writer (it is then refused).
+        handle = os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb")
     except OSError as exc:
         yield Refused("unsupported_input", f"cannot read {origin}: {exc.strerror}", b"", origin)
         return
-    kind = kind_of(data, suffix=path.suffix)
-    if kind is None:
-        yield Refused("unsupported_input", f"no reader for files ending in {path.suffix!r}", data[:4096], origin)
-        return
+    with handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            yield Refused("unsupported_input", f"{origin} is not a regular file (a FIFO, a device, ...)", b"", origin)
+            return
+        kind = kind_of(b"", suffix=path.suffix)
+        if kind is None:
+            head = handle.read(HEAD_BYTES)
+            yield Refused("unsupported_input", f"no reader for files ending in {path.suffix!r}", head, origin)
+            return
+        if status.st_size > max_document_bytes:
+            if kind == "json":
+                entries = json_line_stream(handle, origin, json_line_limit(max_body_bytes))
+                yield from items(entries, max_body_bytes)
+            else:
+                error = f"file is {status.st_size} bytes, over the limit of {max_document_bytes}"
+                yield Refused("too_large", error, handle.read(HEAD_BYTES), origin)
+            return
+        data = handle.read(max_document_bytes + 1)
     yield from items(read_entries(data, origin, max_body_bytes, kind), max_body_bytes)
 
 
-def read_inputs(paths: Iterable[str | os.PathLike], max_body_bytes: int) -> Iterator[Item]:
+def read_inputs(
+    paths: Iterable[str | os.PathLike], max_body_bytes: int, *, max_document_bytes: int = MAX_DOCUMENT_BYTES
+) -> Iterator[Item]:
     for path in expand_paths(paths):
-        yield from read_file(path, max_body_bytes)
+        yield from read_file(path, max_body_bytes, max_document_bytes=max_document_bytes)

@@ -1,7 +1,20 @@
+import concurrent.futures
+import os
+import tracemalloc
+from pathlib import Path
+
 import orjson
 import pytest
 
-from agents.logic.ingest import Accepted, Refused, decode, derive_article_id, read_inputs
+from agents.logic.ingest import (
+    Accepted,
+    Refused,
+    decode,
+    derive_article_id,
+    json_line_limit,
+    read_file,
+    read_inputs,
+)
 from tests.schema_check import validate
 
 LIMIT = 10_000
@@ -119,3 +132,48 @@ def test_decode_handles_bom_and_refuses_nothing_that_is_text():
     assert decode("\ufeffДагестан".encode()) == "Дагестан"
     with pytest.raises(ValueError):
         decode(bytes(range(256)) * 8)
+
+
+def test_a_fifo_is_refused_at_once_not_waited_on(tmp_path):
+    """Issue 20, probe 5: a FIFO named .jsonl hung `wirewatch ingest` (nothing ever writes to it)."""
+    fifo = tmp_path / "feed.jsonl"
+    os.mkfifo(fifo)
+    done = concurrent.futures.ThreadPoolExecutor(1).submit(read, fifo)
+    (refused,) = done.result(timeout=10)
+    assert refused.reason == "unsupported_input" and "not a regular file" in refused.error
+
+
+def test_a_device_is_refused():
+    (refused,) = list(read_file(Path("/dev/zero"), LIMIT))
+    assert refused.reason == "unsupported_input" and "not a regular file" in refused.error
+
+
+def test_a_huge_json_line_is_refused_in_memory_near_the_line_limit(tmp_path):
+    """Issue 20, probe 5: a 200 MB JSON line took the CLI to 1 GB before it was refused. Here a
+    40 MB line between two good ones, in a file over the whole-document limit: the good ones are
+    read, the long one refused, and Python never holds much more than a line's limit."""
+    path = tmp_path / "huge.jsonl"
+    with path.open("wb") as out:
+        out.write(b'{"id": "before", "body": "A good article."}\n')
+        out.write(b'{"id": "huge", "body": "')
+        for _ in range(40):
+            out.write(b"x" * 1_000_000)
+        out.write(b'"}\n{"id": "after", "body": "Another good one."}\n')
+    line_limit = json_line_limit(LIMIT)
+    tracemalloc.start()
+    try:
+        items = list(read_file(path, LIMIT, max_document_bytes=1_000_000))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [type(i).__name__ for i in items] == ["Accepted", "Refused", "Accepted"]
+    assert items[1].reason == "too_large" and items[1].origin.endswith("huge.jsonl:2")
+    assert "40000026 bytes" in items[1].error
+    assert peak < 4 * line_limit + 3_000_000, peak  # the 1 MiB read chunks, not the 40 MB line
+
+
+def test_a_big_file_that_is_no_json_lines_is_refused_unread(tmp_path):
+    path = tmp_path / "big.html"
+    path.write_bytes(b"<p>" + b"a" * 2_000_000 + b"</p>")
+    (refused,) = list(read_file(path, LIMIT, max_document_bytes=1_000_000))
+    assert refused.reason == "too_large" and len(refused.original) <= 65536
