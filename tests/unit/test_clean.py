@@ -12,7 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from agents.logic.clean import CleanError, clean_article, detect_language, fingerprint, normalise_text
-from agents.logic.clean_eval import FIXTURE_DIR, f1, load_fixtures, lost_sentences, token_overlap
+from agents.logic.clean.eval import FIXTURE_DIR, f1, load_fixtures, lost_sentences, token_overlap
 
 SCHEMA = orjson.loads((FIXTURE_DIR.parents[2] / "schemas" / "articles.clean.schema.json").read_bytes())
 VALIDATOR = Draft202012Validator(SCHEMA, format_checker=FormatChecker())

@@ -2,7 +2,7 @@
 
 Pure functions, no Kafka. The body is checked (size first, then emptiness and binary
 junk), repaired (mojibake, HTML entities), reduced to its story (trafilatura for HTML,
-then the line classifier in clean_text for both kinds), normalised, dated and tagged
+then the line classifier in clean.text for both kinds), normalised, dated and tagged
 with its language. Input that cannot become a story raises CleanError, whose reason
 is an articles.dlq reason.
 """
@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import html
 import re
 from datetime import datetime
+from html import unescape as unescape_html
 
 import ftfy
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from agents.logic.clean_dates import dateline_datetime, parse_iso_datetime
-from agents.logic.clean_html import HtmlArticle, extract_html
-from agents.logic.clean_normalise import fingerprint_text, normalise_text
-from agents.logic.clean_text import Story, byline_names, find_story
+from agents.logic.clean.dates import dateline_datetime, parse_iso_datetime
+from agents.logic.clean.html import HtmlArticle, extract_html
+from agents.logic.clean.normalise import fingerprint_text, normalise_text
+from agents.logic.clean.text import Story, byline_names, find_story
 
 __all__ = ["CleanError", "clean_article", "detect_language", "fingerprint", "normalise_text"]
 
@@ -77,7 +77,7 @@ def clean_article(raw: dict, *, max_body_bytes: int = 900_000) -> dict:
         story = find_story(page.text, title=record_title or page.title, structural_headline=False)
     else:
         if "&" in body and _HTML_ENTITY.search(body):
-            body = html.unescape(body)
+            body = unescape_html(body)
         story = find_story(body, title=record_title)
     if not story.paragraphs:
         raise CleanError("empty_body", "no story text left once page furniture was removed")

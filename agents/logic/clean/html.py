@@ -9,7 +9,7 @@ from datetime import datetime
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
-from agents.logic.clean_dates import parse_iso_datetime
+from agents.logic.clean.dates import parse_iso_datetime
 
 # Story text only: no comments, no tables (sports results, market data), no images
 # or links. favor_recall keeps short paragraphs such as one-sentence quotes, which

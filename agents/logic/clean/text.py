@@ -21,8 +21,8 @@ from enum import Enum
 
 from rapidfuzz import fuzz
 
-from agents.logic.clean_dates import Dateline, is_bare_time, parse_date_line, parse_dateline, strip_leading_time
-from agents.logic.clean_lexicon import (
+from agents.logic.clean.dates import Dateline, is_bare_time, parse_date_line, parse_dateline, strip_leading_time
+from agents.logic.clean.lexicon import (
     AGENCIES,
     BANNERS,
     BLURB_HEADINGS,
@@ -34,7 +34,7 @@ from agents.logic.clean_lexicon import (
     ORGANISATION_WORDS,
     STOPWORDS,
 )
-from agents.logic.clean_normalise import normalise_characters, normalise_text
+from agents.logic.clean.normalise import normalise_characters, normalise_text
 
 
 class Kind(Enum):
