@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import unescape as unescape_html
 
 import ftfy
@@ -21,11 +21,18 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from agents.logic.clean.dates import dateline_datetime, parse_iso_datetime
 from agents.logic.clean.html import HtmlArticle, extract_html
 from agents.logic.clean.normalise import fingerprint_text, normalise_text
-from agents.logic.clean.text import Story, byline_names, find_story
+from agents.logic.clean.text import Story, byline_names, find_story, page_story
 
 __all__ = ["CleanError", "clean_article", "detect_language", "fingerprint", "normalise_text"]
 
 SCHEMA_VERSION = 1
+# Input as decoded text (HTML pages of real news sites run to about 1.1 MB) and the
+# story extracted from it (the longest reports run to about 100 000 characters).
+MAX_BODY_BYTES = 2_000_000
+MAX_STORY_CHARS = 200_000
+# Publication times outside these bounds are placeholders ("0001-01-01") or typos.
+_EARLIEST_PUBLICATION_YEAR = 1900
+_LATEST_PUBLICATION_AHEAD = timedelta(days=2)
 CLEAN_ERROR_REASONS = frozenset({"empty_body", "too_large", "bad_encoding", "unsupported_input"})
 
 # Control characters (other than line breaks and tabs), U+FFFD, private use and lone
@@ -65,16 +72,16 @@ def fingerprint(body: str) -> str:
     return hashlib.sha256(fingerprint_text(body).encode("utf-8")).hexdigest()
 
 
-def clean_article(raw: dict, *, max_body_bytes: int = 900_000) -> dict:
+def clean_article(raw: dict, *, max_body_bytes: int = MAX_BODY_BYTES, max_story_chars: int = MAX_STORY_CHARS) -> dict:
     """An articles.clean record for an articles.raw record; CleanError when the body is
-    too large, empty, not text, or holds no story once page furniture is removed."""
+    too large, empty, not text, holds no story once page furniture is removed, or a
+    story longer than any article (a book, a log, a page of generated text)."""
     body, content_type, received = _checked_input(raw, max_body_bytes)
     record_title = _clean_field(raw.get("title"))
     page = None
     if content_type == "html":
         page = extract_html(body)
-        # trafilatura has chosen the story's region: only a line repeating the title goes.
-        story = find_story(page.text, title=record_title or page.title, structural_headline=False)
+        story = page_story(page.text, title=record_title or page.title)
     else:
         if "&" in body and _HTML_ENTITY.search(body):
             body = unescape_html(body)
@@ -82,6 +89,8 @@ def clean_article(raw: dict, *, max_body_bytes: int = 900_000) -> dict:
     if not story.paragraphs:
         raise CleanError("empty_body", "no story text left once page furniture was removed")
     story_text = "\n\n".join(story.paragraphs)
+    if len(story_text) > max_story_chars:
+        raise CleanError("too_large", f"story text is {len(story_text)} characters, over {max_story_chars}")
     title = record_title or (page and _clean_field(page.title)) or story.title
     published, published_source = _publication_time(raw, page, story, received)
     return {
@@ -168,17 +177,21 @@ def _byline(value: str | None) -> str | None:
 def _publication_time(raw: dict, page: HtmlArticle | None, story: Story, received: datetime) -> tuple[datetime, str]:
     """published_at and where it came from, in order of trust: the record, the page's
     metadata, the dateline (its year from received_at), a date line in the text, and
-    failing all of them the time ingest received the article."""
-    if raw.get("published_at") and (published := parse_iso_datetime(raw["published_at"])):
-        return published, "record"
-    if page and page.published:
-        return page.published, "html"
-    if story.dateline and story.dateline.date_parts:
-        published = dateline_datetime(story.dateline.date_parts, received)
-        if published:
-            return published, "dateline"
-    if story.published:
-        return story.published, "text"
+    failing all of them the time ingest received the article. A time before 1900 or
+    days after the article was received is a placeholder: the next source is asked."""
+    candidates = [
+        (raw.get("published_at") and parse_iso_datetime(raw["published_at"]), "record"),
+        *((published, "html") for published in (page.published or [] if page else [])),
+        (
+            story.dateline and story.dateline.date_parts and dateline_datetime(story.dateline.date_parts, received),
+            "dateline",
+        ),
+        (story.published, "text"),
+    ]
+    latest = received + _LATEST_PUBLICATION_AHEAD
+    for published, source in candidates:
+        if published and published.year >= _EARLIEST_PUBLICATION_YEAR and published <= latest:
+            return published, source
     return received, "received"
 
 

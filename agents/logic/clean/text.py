@@ -493,3 +493,75 @@ def _drop_link_runs(indexes: list[int], lines: list[Line]) -> list[int]:
         if index is not None:
             kept.append(index)
     return kept
+
+
+# What the lexicon calls furniture but a page's main text keeps: table rows, addresses,
+# and captions with their credits, which belong to the story they illustrate.
+_KEPT_IN_PAGE_TEXT = re.compile(
+    r"^\||^(?:https?://|www\.)\S+$|^\S+@\S+\.\w+$|^(?:(?:main |cover )?(?:image|photo|picture)s?\b|©|copyright\b)",
+    re.IGNORECASE,
+)
+_DROPPED_FROM_PAGE_TEXT = (Kind.COMMENTS_HEADING, Kind.LIST_HEADING, Kind.BLURB_HEADING, Kind.CREDIT, Kind.BYLINE)
+# Text this long is a story even when no line of it has a sentence's shape.
+_MIN_STORY_CHARS = 200
+# A paragraph this long said twice in a row is a caption or pull quote shown twice
+# (a meal plan or a programme may repeat a line further down, and means it).
+_MIN_REPEATED_WORDS = 6
+
+
+def page_story(text: str, *, title: str | None = None) -> Story:
+    """The story in the main text an extractor took from a page, one paragraph a line.
+
+    The extractor chose the region; this only drops what the lexicon knows as furniture
+    inside it (section headings, sharing and newsletter lines, bylines, credits), date
+    lines and labels above the story, the title repeated and a paragraph said twice in a row. Lists, tables and
+    captions stay. When nothing would be left, every line stays: a page with text is
+    never emptied for lack of a sentence shape (Korean, Japanese)."""
+    # Each line as written (list markers and numbers included) with its class.
+    lines = [
+        (flat, classify(flat)) for raw in normalise_characters(text).split("\n") if (flat := " ".join(raw.split()))
+    ]
+    story = Story(paragraphs=[])
+    wanted = normalise_text(title).lower() if title else None
+    story_started = False
+    kept: list[tuple[str, Line]] = []
+    for written, line in lines:
+        if line.byline and not story.byline and line.kind in (Kind.BYLINE, Kind.CREDIT):
+            story.byline = line.byline
+        if line.published and not story.published and not story_started:
+            story.published = line.published
+        if _dropped_from_page_text(line, story_started) or (
+            not story_started and wanted and fuzz.ratio(line.text.lower(), wanted) >= 90
+        ):
+            continue
+        if kept and line.words >= _MIN_REPEATED_WORDS and kept[-1][0] == written:
+            continue
+        story_started = story_started or line.kind is Kind.STORY
+        kept.append((written, line))
+    if not kept and sum(len(written) for written, _ in lines) >= _MIN_STORY_CHARS:
+        kept = lines
+    first_story = next((line for _, line in kept if line.kind is Kind.STORY), None)
+    for written, line in kept:
+        paragraph = normalise_text(written)
+        if line is first_story and (found := parse_dateline(paragraph)):
+            story.dateline, paragraph = found
+        if paragraph:
+            story.paragraphs.append(paragraph)
+    return story
+
+
+def _dropped_from_page_text(line: Line, story_started: bool) -> bool:
+    if line.kind in _DROPPED_FROM_PAGE_TEXT:
+        return True
+    # Above the story: date lines and labels ("Live", "Exclusive").
+    if not story_started and (
+        line.kind is Kind.DATE or (line.kind is Kind.HEADING and line.words <= _MAX_LABEL_WORDS - 1)
+    ):
+        return True
+    return (
+        line.kind is Kind.FURNITURE
+        # One word is furniture when the lexicon says so, not for its shape alone ("GPU").
+        and (line.words >= 2 or _key(line.text) in FURNITURE_PHRASES)
+        and not _KEPT_IN_PAGE_TEXT.match(line.text)
+        and not _PHOTO_CREDIT.search(line.text)
+    )
