@@ -39,7 +39,8 @@ CLEAN_ERROR_REASONS = frozenset({"empty_body", "too_large", "bad_encoding", "uns
 # surrogates: what bytes that are not text leave behind once decoded.
 _JUNK_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\ud800-\udfff]")
 _MAX_JUNK_RATIO = 0.05
-_JUNK_SAMPLE_CHARS = 100_000
+# Binary junk shows in any stretch of it: a sample from each end is enough.
+_JUNK_SAMPLE_CHARS = 20_000
 _MOJIBAKE_SAMPLE_CHARS = 4000
 # A character that UTF-8 encoding produces as a lead byte, read as Latin-1 or
 # Windows-1252, followed by one its continuation bytes turn into: "â€™", "Ã©", "Ð¿".
@@ -49,7 +50,8 @@ _MOJIBAKE_HINT = re.compile(
 )
 _HTML_ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|[a-zA-Z]{2,8});")
 _BINARY_SIGNATURES = ("%PDF-", "PK\x03\x04", "\x89PNG", "GIF8", "\xff\xd8\xff", "\x1f\x8b", "Rar!", "7z\xbc\xaf")
-_LANGUAGE_SAMPLE_CHARS = 3000
+# py3langid's time grows with the sample; a thousand characters tell the language.
+_LANGUAGE_SAMPLE_CHARS = 1000
 _MIN_LETTERS_FOR_LANGUAGE = 30
 _MIN_LANGUAGE_CONFIDENCE = 0.5
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
@@ -80,7 +82,7 @@ def clean_article(raw: dict, *, max_body_bytes: int = MAX_BODY_BYTES, max_story_
     record_title = _clean_field(raw.get("title"))
     page = None
     if content_type == "html":
-        page = extract_html(body)
+        page = extract_html(body, url=raw.get("url"))
         story = page_story(page.text, title=record_title or page.title)
     else:
         if "&" in body and _HTML_ENTITY.search(body):

@@ -20,7 +20,6 @@ from rapidfuzz import fuzz
 from trafilatura import bare_extraction
 from trafilatura.metadata import (
     examine_meta,
-    extract_author,
     extract_meta_json,
     extract_sitename,
     extract_title,
@@ -63,6 +62,12 @@ _PUBLISHED_XPATH = (
     " or @name='parsely-pub-date']/@content"
     " | //time[@itemprop='datePublished' or @pubdate]/@datetime"
 )
+# Where pages without an author meta tag name one: rel/itemprop author, or a byline's class.
+_AUTHOR_XPATH = (
+    "//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'byline')]"
+    "[not(self::meta or self::link or self::script or self::style)]"
+)
+_MAX_AUTHOR_CHARS = 80
 _JSON_LD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
 _DOCUMENT_START = re.compile(r"<(?:!doctype|html|head|body)\b", re.IGNORECASE)
 # A block is a link block when its links make up this share of its text and it is
@@ -77,6 +82,7 @@ _TITLE_SIMILARITY = 90
 # Site names stand after (or before) the headline, behind one of these.
 _TITLE_SEPARATOR = re.compile(r"\s+(?:[-|\u2013\u2014\u00b7\u2022:\u00bb]|::)\s+")
 _SITE_KEY = re.compile(r"[\W_]+")
+_MAX_SITE_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -89,9 +95,10 @@ class HtmlArticle:
     site_name: str | None = None
 
 
-def extract_html(html: str) -> HtmlArticle:
+def extract_html(html: str, url: str | None = None) -> HtmlArticle:
     """The page's main text (one paragraph a line) and metadata; empty text when there
-    is none. A fragment is wrapped in a document first, as trafilatura expects one."""
+    is none. A fragment is wrapped in a document first, as trafilatura expects one.
+    url, where the page was read from, helps tell the site's name in its title."""
     document_html = html if _DOCUMENT_START.search(html[:2000]) else f"<html><body><div>{html}</div></body></html>"
     tree = load_html(document_html)
     if tree is None:
@@ -99,7 +106,7 @@ def extract_html(html: str) -> HtmlArticle:
     metadata = extract_meta_json(tree, examine_meta(tree))
     canonical_url = metadata.url or extract_url(tree)
     site_name = metadata.sitename or extract_sitename(tree)
-    title = without_site_name(metadata.title or extract_title(tree), site_name, canonical_url)
+    title = without_site_name(metadata.title or _page_title(tree), site_name, canonical_url or url)
     text = _main_text(tree, title)
     published = _published_in_metadata(tree)
     if not published and text:
@@ -109,11 +116,24 @@ def extract_html(html: str) -> HtmlArticle:
     return HtmlArticle(
         text,
         title=title,
-        author=metadata.author or extract_author(tree),
+        author=metadata.author or _author_in_page(tree),
         published=published,
         canonical_url=canonical_url,
         site_name=site_name.lstrip("@") if site_name else None,
     )
+
+
+def _page_title(tree) -> str | None:
+    """The page's one h1, else its <title> whole (its site name is cut by the caller),
+    else trafilatura's guess. trafilatura alone would take the first part of a <title>
+    such as "BBC News - Landslide cuts off villages"."""
+    headings = tree.findall(".//h1")
+    if len(headings) == 1 and (text := _flat_text(headings[0])):
+        return text
+    element = tree.find(".//head/title")
+    if element is not None and (text := _flat_text(element)):
+        return text
+    return extract_title(tree)
 
 
 def _main_text(tree, title: str | None) -> str:
@@ -194,8 +214,10 @@ def without_site_name(title: str | None, site_name: str | None, url: str | None)
     names.discard("")
 
     def is_site(part: str) -> bool:
+        # The name itself, or a short part that starts with it ("BBC News" on bbc.co.uk).
         key = _SITE_KEY.sub("", part.lower())
-        return bool(key) and any(key == name or (len(name) >= 4 and key.startswith(name)) for name in names)
+        short = len(part.split()) <= _MAX_SITE_WORDS
+        return bool(key) and any(key == name or (short and len(name) >= 3 and key.startswith(name)) for name in names)
 
     while len(parts) > 1 and is_site(parts[-1]):
         parts.pop()
@@ -207,6 +229,17 @@ def without_site_name(title: str | None, site_name: str | None, url: str | None)
     start = title.find(parts[0])
     end = title.rfind(parts[-1]) + len(parts[-1])
     return title[start:end].strip()
+
+
+def _author_in_page(tree) -> str | None:
+    """The first short text in an element marked as the author's or the byline (the
+    caller reads names out of it): one XPath, where trafilatura's author search copies
+    and prunes the whole tree first."""
+    for element in tree.xpath(_AUTHOR_XPATH):
+        text = _flat_text(element)
+        if text and len(text) <= _MAX_AUTHOR_CHARS:
+            return text
+    return None
 
 
 def _published_in_metadata(tree) -> list[datetime]:

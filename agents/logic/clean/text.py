@@ -395,6 +395,7 @@ def _consume_sections(lines: list[Line]) -> None:
             line.kind = Kind.FURNITURE
         elif line.kind in _SECTION_CLAIMS:
             claimed, limit = _SECTION_CLAIMS[line.kind]
+            banner = line.kind is Kind.BANNER
             line.kind = Kind.FURNITURE
             taken = 0
             for j in range(i + 1, len(lines)):
@@ -403,9 +404,37 @@ def _consume_sections(lines: list[Line]) -> None:
                     continue
                 if following.kind not in claimed or taken == limit:
                     break
+                # A site's "Breaking News" label over the page's own headline: the story below tells.
+                if banner and _heads_story_below(following, lines[j + 1 :]):
+                    break
                 following.kind = Kind.FURNITURE
                 taken += 1
         story_seen = story_seen or line.kind is Kind.STORY
+
+
+# Of a headline's content words, this share at least recurs in its story's first lines.
+_HEADLINE_WORDS_IN_STORY = 0.5
+_STORY_LINES_READ = 3
+_MIN_CONTENT_WORD_CHARS = 4
+
+
+def _content_words(text: str) -> set[str]:
+    return {
+        word
+        for word in (w.lower() for w in _TOKEN.findall(text))
+        if len(word) >= _MIN_CONTENT_WORD_CHARS and word not in STOPWORDS
+    }
+
+
+def _heads_story_below(heading: Line, below: list[Line]) -> bool:
+    """Whether a heading is the headline of the story that follows it: most of its
+    content words come back in the story's first lines (another story's headline,
+    under a banner, shares few)."""
+    wanted = _content_words(heading.text)
+    story = [line.text for line in below if line.kind is Kind.STORY][:_STORY_LINES_READ]
+    if not wanted or not story:
+        return False
+    return len(wanted & _content_words(" ".join(story))) >= _HEADLINE_WORDS_IN_STORY * len(wanted)
 
 
 def _mark_story_lists(lines: list[Line]) -> None:
