@@ -567,3 +567,21 @@ def test_site_names_leave_titles(title, site_name, url, expected):
     head = f"<title>{title}</title>" + (f"<meta property='og:site_name' content='{site_name}'>" if site_name else "")
     page = html_page("".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS), head=head)
     assert clean_article(raw_record(page, content_type="html", url=url))["title"] == expected
+
+
+def test_pop_up_cards_in_a_sentence_and_calls_to_subscribe_go():
+    card = (
+        "<a href='/people/a'>Nino Beridze</a><a href='/people/a'>Nino Beridze</a>"
+        "<a href='/n/1'>Minister promises new bridge for Kodori valley by winter</a> "
+        "<a href='/n/2'>Rain warning extended to western Georgia</a> <a href='/people/a'>MORE</a>"
+    )
+    article = (
+        f"<p>{STORY_PARAGRAPHS[0]}</p><p>Regional governor {card} said the valley would get a new bridge.</p>"
+        f"<p>{STORY_PARAGRAPHS[1]}</p><p>Get the day's top stories in your inbox. Sign up for our newsletter.</p>"
+    )
+    body = clean_article(raw_record(html_page(article), content_type="html"))["body"]
+    assert body.split("\n\n") == [
+        STORY_PARAGRAPHS[0],
+        "Regional governor Nino Beridze said the valley would get a new bridge.",
+        STORY_PARAGRAPHS[1],
+    ]

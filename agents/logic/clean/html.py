@@ -74,6 +74,9 @@ _DOCUMENT_START = re.compile(r"<(?:!doctype|html|head|body)\b", re.IGNORECASE)
 # short as a headline is; a long all-link paragraph is a story that links itself.
 _LINK_BLOCK_SHARE = 0.8
 _LINK_BLOCK_MAX_CHARS = 120
+# Links in a row inside a paragraph: this many, with this much text after the first.
+_MIN_LINK_RUN = 3
+_MIN_LINK_RUN_CHARS = 60
 _FOOTNOTE = re.compile(r"^\[\d+\]")
 _BLOCKS = ("p", "item", "head", "quote")
 # The title repeated as the first blocks of the text.
@@ -145,6 +148,7 @@ def _main_text(tree, title: str | None) -> str:
             continue
         body = document.body
         _drop_link_blocks(body)
+        _drop_link_runs(body)
         _drop_title_blocks(body, title)
         strip_tags(body, "ref")
         found = xmltotxt(body, False).strip()
@@ -171,6 +175,24 @@ def _drop_link_blocks(body) -> None:
     for container in list(body.iter("list")):
         if not len(container) and not _flat_text(container) and (parent := container.getparent()) is not None:
             _remove_keeping_tail(container, parent)
+
+
+def _drop_link_runs(body) -> None:
+    """Drop runs of links set one after another inside a paragraph with nothing but
+    spaces between them, but the first: a pop-up card or teaser list hung on a name in
+    a sentence ("Rep. Ilhan Omar" and the card's headlines), not words of it; prose puts
+    words or commas between its links."""
+    for block in list(body.iter(*_BLOCKS)):
+        run: list = []
+        for child in [*block, None]:
+            if child is not None and child.tag == "ref":
+                run.append(child)
+                if not (child.tail or "").strip():
+                    continue
+            if len(run) >= _MIN_LINK_RUN and sum(len(_flat_text(ref)) for ref in run[1:]) >= _MIN_LINK_RUN_CHARS:
+                for ref in run[1:]:
+                    _remove_keeping_tail(ref, block)
+            run = []
 
 
 def _drop_title_blocks(body, title: str | None) -> None:

@@ -79,7 +79,8 @@ _FURNITURE_PATTERNS = [
     re.compile(p, re.IGNORECASE)
     for p in (
         r"^(?:read more|read also|see also|related|more|watch|listen|video|photos?|pictures?|images?|credit|source|"
-        r"tags|topics|filed under|posted in|categories|category|breaking|breaking news|advertisement)\s*[:|»›>]",
+        r"tags?|topics|filed under|posted in|categories|category|breaking|breaking news|advertisement)\s*[:|»›>]",
+        r"^related(?: [\w']+){1,2}\s*:",
         r"^(?:image copyright|image caption|media caption|copyright\b|©|\(c\)\s*\d{4})",
         r"^(?:image|photo|picture|video) (?:source|credit|copyright)s?\b",
         r"\b(?:all rights reserved|все права защищены|tous droits réservés)\b",
@@ -259,7 +260,9 @@ def _ends_sentence(text: str) -> bool:
 
 def _is_sentence_like(content: str, words: list[str]) -> bool:
     count = len(words)
-    lowercase = sum(1 for w in words if w[0].islower())
+    # Words of scripts without case (Korean, Japanese, Chinese, Arabic) count as lowercase:
+    # what sets a headline apart in those is not its capitals.
+    lowercase = sum(1 for w in words if not w[0].isupper())
     ending = content.rstrip(_CLOSERS + " ")
     if ending.endswith(".") and count >= 3 and lowercase >= 2:
         return True
@@ -530,6 +533,13 @@ _KEPT_IN_PAGE_TEXT = re.compile(
     r"^\||^(?:https?://|www\.)\S+$|^\S+@\S+\.\w+$|^(?:(?:main |cover )?(?:image|photo|picture)s?\b|©|copyright\b)",
     re.IGNORECASE,
 )
+# Calls to subscribe, sign up or write in, set in a story's text by the site.
+_PROMOTION = re.compile(
+    r"\b(?:newsletters?|click here|use the code|delivered (?:to|through) your|in your inbox|tell us what you think"
+    r"|listen back)\b",
+    re.IGNORECASE,
+)
+_MAX_PROMOTION_WORDS = 50
 _DROPPED_FROM_PAGE_TEXT = (Kind.COMMENTS_HEADING, Kind.LIST_HEADING, Kind.BLURB_HEADING, Kind.CREDIT, Kind.BYLINE)
 # Text this long is a story even when no line of it has a sentence's shape.
 _MIN_STORY_CHARS = 200
@@ -552,15 +562,19 @@ def page_story(text: str, *, title: str | None = None) -> Story:
     ]
     story = Story(paragraphs=[])
     wanted = normalise_text(title).lower() if title else None
-    story_started = False
+    story_started = in_list = False
     kept: list[tuple[str, Line]] = []
     for written, line in lines:
         if line.byline and not story.byline and line.kind in (Kind.BYLINE, Kind.CREDIT):
             story.byline = line.byline
         if line.published and not story.published and not story_started:
             story.published = line.published
-        if _dropped_from_page_text(line, story_started) or (
-            not story_started and wanted and fuzz.ratio(line.text.lower(), wanted) >= 90
+        # A list heading ("Don't miss") takes the headlines under it with it.
+        in_list = (in_list and line.kind is Kind.HEADING) or line.kind is Kind.LIST_HEADING
+        if (
+            in_list
+            or _dropped_from_page_text(line, story_started)
+            or (not story_started and wanted and fuzz.ratio(line.text.lower(), wanted) >= 90)
         ):
             continue
         if kept and line.words >= _MIN_REPEATED_WORDS and kept[-1][0] == written:
@@ -581,6 +595,8 @@ def page_story(text: str, *, title: str | None = None) -> Story:
 
 def _dropped_from_page_text(line: Line, story_started: bool) -> bool:
     if line.kind in _DROPPED_FROM_PAGE_TEXT:
+        return True
+    if line.words <= _MAX_PROMOTION_WORDS and _PROMOTION.search(line.text):
         return True
     # Above the story: date lines and labels ("Live", "Exclusive").
     if not story_started and (
