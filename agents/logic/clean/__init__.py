@@ -83,7 +83,7 @@ def clean_article(raw: dict, *, max_body_bytes: int = MAX_BODY_BYTES, max_story_
     page = None
     if content_type == "html":
         page = extract_html(body, url=raw.get("url"))
-        story = page_story(page.text, title=record_title or page.title)
+        story = page_story(_repaired_mojibake(page.text), title=record_title or page.title)
     else:
         if "&" in body and _HTML_ENTITY.search(body):
             body = unescape_html(body)
@@ -136,7 +136,7 @@ def _checked_input(raw: dict, max_body_bytes: int) -> tuple[str, str, datetime]:
         raise CleanError("empty_body", "body is empty or whitespace")
     if body.lstrip().startswith(_BINARY_SIGNATURES):
         raise CleanError("unsupported_input", "body is a binary file (PDF, image or archive), not text")
-    return _checked_encoding(body), content_type, received
+    return _checked_encoding(body, repair_mojibake=content_type == "text"), content_type, received
 
 
 def _junk_ratio(text: str) -> float:
@@ -144,12 +144,13 @@ def _junk_ratio(text: str) -> float:
     return len(_JUNK_CHARACTER.findall(sample)) / len(sample)
 
 
-def _checked_encoding(body: str) -> str:
-    """The body with mojibake repaired; CleanError("bad_encoding") for binary junk. On a
-    body full of control characters ftfy first runs over a sample only, to learn cheaply
-    whether they are repairable mojibake (Latin-1 read UTF-8) or junk."""
+def _checked_encoding(body: str, *, repair_mojibake: bool) -> str:
+    """The body, with mojibake repaired when asked (a page's is repaired in the text
+    extracted from it, a few kilobytes instead of the whole page); CleanError("bad_encoding")
+    for binary junk. On a body full of control characters ftfy first runs over a sample
+    only, to learn cheaply whether they are repairable mojibake (Latin-1 read UTF-8) or junk."""
     if _junk_ratio(body) <= _MAX_JUNK_RATIO:
-        return _repaired_mojibake(body)
+        return _repaired_mojibake(body) if repair_mojibake else body
     if _junk_ratio(ftfy.fix_encoding(body[:_MOJIBAKE_SAMPLE_CHARS])) <= _MAX_JUNK_RATIO:
         body = ftfy.fix_encoding(body)
         if _junk_ratio(body) <= _MAX_JUNK_RATIO:

@@ -55,12 +55,19 @@ _SHARING_WIDGETS = (
     "[contains(concat(' ', normalize-space(@class), ' '), 'share ') or contains(@class, '-share')"
     " or contains(@class, 'sharing') or contains(@class, 'social-')]"
 )
-_PUBLISHED_XPATH = (
-    "//meta[@property='article:published_time' or @property='og:article:published_time'"
-    " or @name='article:published_time' or @itemprop='datePublished' or @name='pubdate'"
-    " or @name='publishdate' or @name='date' or @name='dc.date' or @name='DC.date.issued'"
-    " or @name='parsely-pub-date']/@content"
-    " | //time[@itemprop='datePublished' or @pubdate]/@datetime"
+# Meta tags and <time> elements that carry the publication time.
+_PUBLISHED_META = frozenset(
+    {
+        "article:published_time",
+        "og:article:published_time",
+        "datepublished",
+        "pubdate",
+        "publishdate",
+        "date",
+        "dc.date",
+        "dc.date.issued",
+        "parsely-pub-date",
+    }
 )
 # Where pages without an author meta tag name one: rel/itemprop author, or a byline's class.
 _AUTHOR_XPATH = (
@@ -265,9 +272,17 @@ def _author_in_page(tree) -> str | None:
 
 
 def _published_in_metadata(tree) -> list[datetime]:
-    """Publication times in the page's meta tags and JSON-LD, to the second (htmldate
-    gives the day only), in the order found."""
-    candidates = [str(value) for value in tree.xpath(_PUBLISHED_XPATH)]
+    """Publication times in the page's meta tags, <time> elements and JSON-LD, to the
+    second (htmldate gives the day only), in the order found."""
+    candidates = []
+    for element in tree.iter("meta", "time"):
+        if element.tag == "time":
+            if element.get("itemprop") == "datePublished" or element.get("pubdate") is not None:
+                candidates.append(element.get("datetime") or "")
+            continue
+        name = element.get("property") or element.get("name") or element.get("itemprop") or ""
+        if name.lower() in _PUBLISHED_META:
+            candidates.append(element.get("content") or "")
     for script in tree.xpath("//script[@type='application/ld+json']/text()"):
         candidates.extend(_JSON_LD_PUBLISHED.findall(script))
-    return [parsed for value in candidates if (parsed := parse_iso_datetime(value))]
+    return [parsed for value in candidates if value and (parsed := parse_iso_datetime(value))]
