@@ -1,10 +1,10 @@
 """The clean stage's logic: an articles.raw record in, an articles.clean record out.
 
 Pure functions, no Kafka. The body is checked (size first, then emptiness and binary
-junk), repaired (mojibake, HTML entities), reduced to its story (trafilatura for HTML,
-then the line classifier in clean.text for both kinds), normalised, dated and tagged
-with its language. Input that cannot become a story raises CleanError, whose reason
-is an articles.dlq reason.
+junk), repaired (mojibake, HTML entities), reduced to its story (trafilatura and
+clean.text.page_story for HTML, the line classifier clean.text.find_story for plain
+text), normalised, dated and tagged with its language. Input that cannot become a
+story raises CleanError, whose reason is an articles.dlq reason.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ heading with most of the story below it), ends at the last story line before a
 sign-off, and keeps everything in between that is not furniture. The bias is towards
 recall: a line that ends like a sentence and has several lowercase words is story
 wherever it stands, unless the lexicon or a section claims it.
+
+Text an extractor already took from an HTML page goes through page_story instead: the
+same classes, but only what the lexicon knows is dropped, nothing for its shape.
 """
 
 from __future__ import annotations
@@ -552,10 +555,11 @@ def page_story(text: str, *, title: str | None = None) -> Story:
     """The story in the main text an extractor took from a page, one paragraph a line.
 
     The extractor chose the region; this only drops what the lexicon knows as furniture
-    inside it (section headings, sharing and newsletter lines, bylines, credits), date
-    lines and labels above the story, the title repeated and a paragraph said twice in a row. Lists, tables and
-    captions stay. When nothing would be left, every line stays: a page with text is
-    never emptied for lack of a sentence shape (Korean, Japanese)."""
+    inside it (section headings with the headlines under them, sharing and newsletter
+    lines, calls to subscribe, bylines, credits), date lines and labels above the story,
+    the title repeated and a paragraph said twice in a row. Lists, tables and captions
+    stay. When nothing would be left of a text of some length, every line stays: a page
+    is never emptied for lack of a sentence shape."""
     # Each line as written (list markers and numbers included) with its class.
     lines = [
         (flat, classify(flat)) for raw in normalise_characters(text).split("\n") if (flat := " ".join(raw.split()))
