@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agents.logic.clean import CleanError, clean_article  # noqa: E402
-from agents.logic.clean_eval import Fixture, f1, load_fixtures, lost_sentences, token_overlap  # noqa: E402
+from agents.logic.clean.eval import Fixture, f1, load_fixtures, lost_sentences, token_overlap  # noqa: E402
 
 
 def quality(fixtures: list[Fixture]) -> dict:

@@ -9,6 +9,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHES = [
     "clean_bench.py",
+    "clean_real_bench.py",
     "extract_bench.py",
     "dedup_bench.py",
     "pipeline_bench.py",

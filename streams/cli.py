@@ -154,21 +154,28 @@ def worker(stages: str, loglevel: str) -> None:
     help="Publication time for articles that carry none (relative dates resolve against it).",
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON lines of enriched events on stdout.")
-def process(paths: tuple[str, ...], published_at: str | None, as_json: bool) -> None:
+@click.option(
+    "--articles",
+    "show_articles",
+    is_flag=True,
+    help="Instead of events, one record per article: its clean text and metadata, the article it copies, its events.",
+)
+def process(paths: tuple[str, ...], published_at: str | None, as_json: bool, show_articles: bool) -> None:
     """Clean, extract and deduplicate files in one process, no broker: the events a subscriber would end with."""
     from agents.logic.pipeline import process_paths
-    from streams.render import event_panel
+    from streams.render import article_panel, event_panel
 
     result = process_paths(paths, settings, published_at=published_at)
+    records, panel = (result.article_records, article_panel) if show_articles else (result.events, event_panel)
     if as_json:
         out = sys.stdout.buffer
-        for event in result.events:
-            out.write(orjson.dumps(event) + b"\n")
+        for record in records:
+            out.write(orjson.dumps(record) + b"\n")
         out.flush()
     else:
         console = Console()
-        for event in result.events:
-            console.print(event_panel(event))
+        for record in records:
+            console.print(panel(record))
     for refusal in result.refused:
         err_console.print(f"[red]rejected[/] {refusal.origin}: {refusal.reason}: {refusal.error}")
     err_console.print(

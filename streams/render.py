@@ -1,4 +1,4 @@
-"""How an enriched event reads in a terminal: one block per event version."""
+"""How enriched events and cleaned articles read in a terminal: one block each."""
 
 from __future__ import annotations
 
@@ -101,3 +101,29 @@ def event_panel(event: dict, previous: dict | None = None) -> Panel:
         kind = "new" if event["version"] == 1 else "latest state"
     title = f"[b]{event['type']}[/b] {event['event_id']} v{event['version']} ({kind})"
     return Panel(Group(*lines), title=title, title_align="left", border_style="green" if previous else "cyan")
+
+
+def article_panel(record: dict) -> Panel:
+    """One article as `process --articles` shows it: what the cleaner kept (title, byline,
+    date and where it came from, language, the story text) and what later stages decided."""
+    dateline = record.get("dateline")
+    lines = [
+        Text(record["title"] or "(no title)", style="bold"),
+        Text(f"by:        {record['byline'] or 'no byline'}"),
+        Text(f"published: {record['published_at']} (from {record['published_at_source']})"),
+        Text(f"language:  {record['language']}"),
+    ]
+    if record.get("site_name") or record.get("source"):
+        lines.append(Text(f"outlet:    {record.get('source') or record.get('site_name')}"))
+    if record.get("url"):
+        lines.append(Text(f"url:       {record['url']}"))
+    if dateline:
+        lines.append(Text(f"dateline:  {dateline['text']}"))
+    if record["duplicate_of"]:
+        lines.append(Text(f"copy of:   {record['duplicate_of']}", style="yellow"))
+    lines.append(Text(f"events:    {', '.join(record['event_ids']) or 'none'}"))
+    paragraphs = record["body"].split("\n\n")
+    lines.append(Text(f"body:      {_count(len(paragraphs), 'paragraph')}, {len(record['body'].split())} words"))
+    for paragraph in paragraphs:
+        lines += [Text(""), Text(paragraph)]
+    return Panel(Group(*lines), title=f"[b]article[/b] {record['article_id']}", title_align="left", border_style="blue")

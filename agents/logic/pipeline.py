@@ -26,6 +26,14 @@ class ProcessResult:
     refused: list[Refused] = field(default_factory=list)
     articles: int = 0
     duplicates: int = 0
+    # One per admitted article (its latest version), in input order: see article_record.
+    article_records: list[dict] = field(default_factory=list)
+
+
+def article_record(clean: dict, *, duplicate_of: str | None, event_ids: list[str]) -> dict:
+    """What `process --articles` shows for one article: its articles.clean record and
+    what the later stages decided for it (the article it copies, the events it feeds)."""
+    return {**clean, "duplicate_of": duplicate_of, "event_ids": event_ids}
 
 
 def process_paths(
@@ -39,6 +47,7 @@ def process_paths(
     dedup = Deduplicator(window_days=settings.dedup_window_days)
     result = ProcessResult()
     latest: dict[str, dict] = {}
+    admitted: dict[str, tuple[dict, str | None]] = {}  # article id -> (clean record, duplicate_of), input order
     versions: dict[str, dict] = {}  # article id -> the version let through, as the clean agent keeps it
     for item in read_inputs(paths, settings.max_body_bytes):
         if isinstance(item, Refused):
@@ -66,5 +75,14 @@ def process_paths(
             extracted = extract_article(clean, nlp)
         for payload in dedup.process(extracted).events:
             latest[payload["event_id"]] = payload
+        admitted[clean["article_id"]] = (clean, duplicate_of)
     result.events = sorted(latest.values(), key=lambda e: (parse_timestamp(e["first_reported_at"]), e["event_id"]))
+    fed: dict[str, list[str]] = {}
+    for event in result.events:
+        for article_id in dict.fromkeys(source["article_id"] for source in event["sources"]):
+            fed.setdefault(article_id, []).append(event["event_id"])
+    result.article_records = [
+        article_record(clean, duplicate_of=duplicate_of, event_ids=fed.get(article_id, []))
+        for article_id, (clean, duplicate_of) in admitted.items()
+    ]
     return result

@@ -12,7 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from agents.logic.clean import CleanError, clean_article, detect_language, fingerprint, normalise_text
-from agents.logic.clean_eval import FIXTURE_DIR, f1, load_fixtures, lost_sentences, token_overlap
+from agents.logic.clean.eval import FIXTURE_DIR, f1, load_fixtures, lost_sentences, token_overlap
 
 SCHEMA = orjson.loads((FIXTURE_DIR.parents[2] / "schemas" / "articles.clean.schema.json").read_bytes())
 VALIDATOR = Draft202012Validator(SCHEMA, format_checker=FormatChecker())
@@ -434,9 +434,9 @@ def test_fingerprint_differs_for_different_text():
 # --- rejected input -----------------------------------------------------------------------------
 
 
-def reason(body: str, *, max_body_bytes: int = 900_000, **fields) -> str:
+def reason(body: str, *, max_body_bytes: int = 900_000, max_story_chars: int = 200_000, **fields) -> str:
     with pytest.raises(CleanError) as caught:
-        clean_article(raw_record(body, **fields), max_body_bytes=max_body_bytes)
+        clean_article(raw_record(body, **fields), max_body_bytes=max_body_bytes, max_story_chars=max_story_chars)
     return caught.value.reason
 
 
@@ -480,3 +480,108 @@ def test_clean_error_only_takes_dead_letter_reasons():
     assert CleanError("too_large", "body exceeds 10 bytes").reason == "too_large"
     with pytest.raises(ValueError):
         CleanError("something_else", "not a reason")
+
+
+# --- real pages ------------------------------------------------------------------------------
+
+
+def html_page(article: str, *, head: str = "", after: str = "") -> str:
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'>{head}</head><body>"
+        "<nav><a href='/'>Home</a> <a href='/world'>World</a> <a href='/sport'>Sport</a></nav>"
+        f"<article>{article}</article>{after}<footer>Example Daily, all rights reserved</footer></body></html>"
+    )
+
+
+STORY_PARAGRAPHS = [
+    "Rescue teams reached the last of the villages cut off by the landslide in the Kodori valley on "
+    "Thursday, the regional emergencies ministry said.",
+    "The landslide, triggered by two days of heavy rain, buried a stretch of the only road into the valley "
+    "and damaged a bridge over the river, the ministry said in a statement.",
+    "Engineers expect to reopen the road to light vehicles by the end of next week.",
+]
+
+
+def test_a_page_of_real_size_passes_and_an_endless_story_is_too_large():
+    padding = "<script>var tracking = '" + "x" * 1_200_000 + "';</script>"
+    page = html_page("".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS), head=padding)
+    assert clean_article(raw_record(page, content_type="html"))["body"] == "\n\n".join(STORY_PARAGRAPHS)
+    assert reason(page, content_type="html", max_story_chars=200) == "too_large"
+
+
+def test_story_lists_and_tables_stay_and_link_blocks_go():
+    article = (
+        f"<h1>Landslide cuts off Kodori villages</h1><p>{STORY_PARAGRAPHS[0]}</p>"
+        "<p>The ministry listed what the teams brought in:</p><ul><li>drinking water for 400 people</li>"
+        "<li>two field generators</li><li>medicines for the village clinic</li></ul>"
+        f"<p>{STORY_PARAGRAPHS[1]}</p>"
+        "<table><tr><th>Village</th><th>Residents</th></tr><tr><td>Azhara</td><td>212</td></tr>"
+        "<tr><td>Gentsvishi</td><td>87</td></tr></table>"
+        f"<p>{STORY_PARAGRAPHS[2]}</p>"
+        "<ul><li><a href='/a'>Floods close the road to Mestia for a week</a></li>"
+        "<li><a href='/b'>Georgia asks for help after spring storms</a></li></ul>"
+    )
+    body = clean_article(raw_record(html_page(article), content_type="html"))["body"]
+    for kept in (*STORY_PARAGRAPHS, "two field generators", "Gentsvishi", "212"):
+        assert kept in body
+    assert "Floods close the road" not in body and "spring storms" not in body
+
+
+def test_a_page_without_sentence_shapes_is_not_emptied():
+    sentences = [
+        "서울 지하철 2호선 운행이 화요일 아침 한 시간 동안 멈췄다",
+        "서울시는 신호 장치 고장이 원인이라고 밝혔다",
+        "출근길 시민 수천 명이 버스와 택시로 갈아탔다",
+        "시는 오후까지 모든 열차가 정상 운행했다고 덧붙였다",
+    ]
+    page = html_page("<h1>지하철 2호선 한 시간 멈춰</h1>" + "".join(f"<p>{s}</p>" for s in sentences))
+    output = clean_article(raw_record(page, content_type="html"))
+    assert output["body"].split("\n\n") == sentences
+
+
+def test_placeholder_dates_give_way_to_the_next_source():
+    text = "Published: 21 April 2014 09:30 GMT\nPolice said two men died in the blast on Monday."
+    for placeholder in ("0001-01-01T00:00:00Z", "1800-01-01T00:00:00Z", "2099-01-01T00:00:00Z"):
+        output = clean_article(raw_record(text, published_at=placeholder))
+        assert (output["published_at"], output["published_at_source"]) == ("2014-04-21T09:30:00+00:00", "text")
+    head = "<meta property='article:published_time' content='0001-01-01T00:00:00+00:00'>"
+    page = html_page("".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS), head=head)
+    assert clean_article(raw_record(page, content_type="html"))["published_at_source"] != "html"
+
+
+@pytest.mark.parametrize(
+    ("title", "site_name", "url", "expected"),
+    [
+        (
+            "Landslide cuts off villages - TechCrunch",
+            None,
+            "https://techcrunch.com/2019/x",
+            "Landslide cuts off villages",
+        ),
+        ("Landslide cuts off villages | The Example Daily", "The Example Daily", None, "Landslide cuts off villages"),
+        ("BBC News - Landslide cuts off villages", None, "https://www.bbc.co.uk/news/1", "Landslide cuts off villages"),
+        ("Kodori - a valley cut off", "Example Daily", "https://example.com/a", "Kodori - a valley cut off"),
+    ],
+)
+def test_site_names_leave_titles(title, site_name, url, expected):
+    head = f"<title>{title}</title>" + (f"<meta property='og:site_name' content='{site_name}'>" if site_name else "")
+    page = html_page("".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS), head=head)
+    assert clean_article(raw_record(page, content_type="html", url=url))["title"] == expected
+
+
+def test_pop_up_cards_in_a_sentence_and_calls_to_subscribe_go():
+    card = (
+        "<a href='/people/a'>Nino Beridze</a><a href='/people/a'>Nino Beridze</a>"
+        "<a href='/n/1'>Minister promises new bridge for Kodori valley by winter</a> "
+        "<a href='/n/2'>Rain warning extended to western Georgia</a> <a href='/people/a'>MORE</a>"
+    )
+    article = (
+        f"<p>{STORY_PARAGRAPHS[0]}</p><p>Regional governor {card} said the valley would get a new bridge.</p>"
+        f"<p>{STORY_PARAGRAPHS[1]}</p><p>Get the day's top stories in your inbox. Sign up for our newsletter.</p>"
+    )
+    body = clean_article(raw_record(html_page(article), content_type="html"))["body"]
+    assert body.split("\n\n") == [
+        STORY_PARAGRAPHS[0],
+        "Regional governor Nino Beridze said the valley would get a new bridge.",
+        STORY_PARAGRAPHS[1],
+    ]

@@ -9,6 +9,9 @@ heading with most of the story below it), ends at the last story line before a
 sign-off, and keeps everything in between that is not furniture. The bias is towards
 recall: a line that ends like a sentence and has several lowercase words is story
 wherever it stands, unless the lexicon or a section claims it.
+
+Text an extractor already took from an HTML page goes through page_story instead: the
+same classes, but only what the lexicon knows is dropped, nothing for its shape.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from enum import Enum
 
 from rapidfuzz import fuzz
 
-from agents.logic.clean_dates import Dateline, is_bare_time, parse_date_line, parse_dateline, strip_leading_time
-from agents.logic.clean_lexicon import (
+from agents.logic.clean.dates import Dateline, is_bare_time, parse_date_line, parse_dateline, strip_leading_time
+from agents.logic.clean.lexicon import (
     AGENCIES,
     BANNERS,
     BLURB_HEADINGS,
@@ -34,7 +37,7 @@ from agents.logic.clean_lexicon import (
     ORGANISATION_WORDS,
     STOPWORDS,
 )
-from agents.logic.clean_normalise import normalise_characters, normalise_text
+from agents.logic.clean.normalise import normalise_characters, normalise_text
 
 
 class Kind(Enum):
@@ -79,7 +82,8 @@ _FURNITURE_PATTERNS = [
     re.compile(p, re.IGNORECASE)
     for p in (
         r"^(?:read more|read also|see also|related|more|watch|listen|video|photos?|pictures?|images?|credit|source|"
-        r"tags|topics|filed under|posted in|categories|category|breaking|breaking news|advertisement)\s*[:|»›>]",
+        r"tags?|topics|filed under|posted in|categories|category|breaking|breaking news|advertisement)\s*[:|»›>]",
+        r"^related(?: [\w']+){1,2}\s*:",
         r"^(?:image copyright|image caption|media caption|copyright\b|©|\(c\)\s*\d{4})",
         r"^(?:image|photo|picture|video) (?:source|credit|copyright)s?\b",
         r"\b(?:all rights reserved|все права защищены|tous droits réservés)\b",
@@ -259,7 +263,9 @@ def _ends_sentence(text: str) -> bool:
 
 def _is_sentence_like(content: str, words: list[str]) -> bool:
     count = len(words)
-    lowercase = sum(1 for w in words if w[0].islower())
+    # Words of scripts without case (Korean, Japanese, Chinese, Arabic) count as lowercase:
+    # what sets a headline apart in those is not its capitals.
+    lowercase = sum(1 for w in words if not w[0].isupper())
     ending = content.rstrip(_CLOSERS + " ")
     if ending.endswith(".") and count >= 3 and lowercase >= 2:
         return True
@@ -395,6 +401,7 @@ def _consume_sections(lines: list[Line]) -> None:
             line.kind = Kind.FURNITURE
         elif line.kind in _SECTION_CLAIMS:
             claimed, limit = _SECTION_CLAIMS[line.kind]
+            banner = line.kind is Kind.BANNER
             line.kind = Kind.FURNITURE
             taken = 0
             for j in range(i + 1, len(lines)):
@@ -403,9 +410,37 @@ def _consume_sections(lines: list[Line]) -> None:
                     continue
                 if following.kind not in claimed or taken == limit:
                     break
+                # A site's "Breaking News" label over the page's own headline: the story below tells.
+                if banner and _heads_story_below(following, lines[j + 1 :]):
+                    break
                 following.kind = Kind.FURNITURE
                 taken += 1
         story_seen = story_seen or line.kind is Kind.STORY
+
+
+# Of a headline's content words, this share at least recurs in its story's first lines.
+_HEADLINE_WORDS_IN_STORY = 0.5
+_STORY_LINES_READ = 3
+_MIN_CONTENT_WORD_CHARS = 4
+
+
+def _content_words(text: str) -> set[str]:
+    return {
+        word
+        for word in (w.lower() for w in _TOKEN.findall(text))
+        if len(word) >= _MIN_CONTENT_WORD_CHARS and word not in STOPWORDS
+    }
+
+
+def _heads_story_below(heading: Line, below: list[Line]) -> bool:
+    """Whether a heading is the headline of the story that follows it: most of its
+    content words come back in the story's first lines (another story's headline,
+    under a banner, shares few)."""
+    wanted = _content_words(heading.text)
+    story = [line.text for line in below if line.kind is Kind.STORY][:_STORY_LINES_READ]
+    if not wanted or not story:
+        return False
+    return len(wanted & _content_words(" ".join(story))) >= _HEADLINE_WORDS_IN_STORY * len(wanted)
 
 
 def _mark_story_lists(lines: list[Line]) -> None:
@@ -493,3 +528,89 @@ def _drop_link_runs(indexes: list[int], lines: list[Line]) -> list[int]:
         if index is not None:
             kept.append(index)
     return kept
+
+
+# What the lexicon calls furniture but a page's main text keeps: table rows, addresses,
+# and captions with their credits, which belong to the story they illustrate.
+_KEPT_IN_PAGE_TEXT = re.compile(
+    r"^\||^(?:https?://|www\.)\S+$|^\S+@\S+\.\w+$|^(?:(?:main |cover )?(?:image|photo|picture)s?\b|©|copyright\b)",
+    re.IGNORECASE,
+)
+# Calls to subscribe, sign up or write in, set in a story's text by the site.
+_PROMOTION = re.compile(
+    r"\b(?:newsletters?|click here|use the code|delivered (?:to|through) your|in your inbox|tell us what you think"
+    r"|listen back)\b",
+    re.IGNORECASE,
+)
+_MAX_PROMOTION_WORDS = 50
+_DROPPED_FROM_PAGE_TEXT = (Kind.COMMENTS_HEADING, Kind.LIST_HEADING, Kind.BLURB_HEADING, Kind.CREDIT, Kind.BYLINE)
+# Text this long is a story even when no line of it has a sentence's shape.
+_MIN_STORY_CHARS = 200
+# A paragraph this long said twice in a row is a caption or pull quote shown twice
+# (a meal plan or a programme may repeat a line further down, and means it).
+_MIN_REPEATED_WORDS = 6
+
+
+def page_story(text: str, *, title: str | None = None) -> Story:
+    """The story in the main text an extractor took from a page, one paragraph a line.
+
+    The extractor chose the region; this only drops what the lexicon knows as furniture
+    inside it (section headings with the headlines under them, sharing and newsletter
+    lines, calls to subscribe, bylines, credits), date lines and labels above the story,
+    the title repeated and a paragraph said twice in a row. Lists, tables and captions
+    stay. When nothing would be left of a text of some length, every line stays: a page
+    is never emptied for lack of a sentence shape."""
+    # Each line as written (list markers and numbers included) with its class.
+    lines = [
+        (flat, classify(flat)) for raw in normalise_characters(text).split("\n") if (flat := " ".join(raw.split()))
+    ]
+    story = Story(paragraphs=[])
+    wanted = normalise_text(title).lower() if title else None
+    story_started = in_list = False
+    kept: list[tuple[str, Line]] = []
+    for written, line in lines:
+        if line.byline and not story.byline and line.kind in (Kind.BYLINE, Kind.CREDIT):
+            story.byline = line.byline
+        if line.published and not story.published and not story_started:
+            story.published = line.published
+        # A list heading ("Don't miss") takes the headlines under it with it.
+        in_list = (in_list and line.kind is Kind.HEADING) or line.kind is Kind.LIST_HEADING
+        if (
+            in_list
+            or _dropped_from_page_text(line, story_started)
+            or (not story_started and wanted and fuzz.ratio(line.text.lower(), wanted) >= 90)
+        ):
+            continue
+        if kept and line.words >= _MIN_REPEATED_WORDS and kept[-1][0] == written:
+            continue
+        story_started = story_started or line.kind is Kind.STORY
+        kept.append((written, line))
+    if not kept and sum(len(written) for written, _ in lines) >= _MIN_STORY_CHARS:
+        kept = lines
+    first_story = next((line for _, line in kept if line.kind is Kind.STORY), None)
+    for written, line in kept:
+        paragraph = normalise_text(written)
+        if line is first_story and (found := parse_dateline(paragraph)):
+            story.dateline, paragraph = found
+        if paragraph:
+            story.paragraphs.append(paragraph)
+    return story
+
+
+def _dropped_from_page_text(line: Line, story_started: bool) -> bool:
+    if line.kind in _DROPPED_FROM_PAGE_TEXT:
+        return True
+    if line.words <= _MAX_PROMOTION_WORDS and _PROMOTION.search(line.text):
+        return True
+    # Above the story: date lines and labels ("Live", "Exclusive").
+    if not story_started and (
+        line.kind is Kind.DATE or (line.kind is Kind.HEADING and line.words <= _MAX_LABEL_WORDS - 1)
+    ):
+        return True
+    return (
+        line.kind is Kind.FURNITURE
+        # One word is furniture when the lexicon says so, not for its shape alone ("GPU").
+        and (line.words >= 2 or _key(line.text) in FURNITURE_PHRASES)
+        and not _KEPT_IN_PAGE_TEXT.match(line.text)
+        and not _PHOTO_CREDIT.search(line.text)
+    )

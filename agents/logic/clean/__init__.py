@@ -1,38 +1,46 @@
 """The clean stage's logic: an articles.raw record in, an articles.clean record out.
 
 Pure functions, no Kafka. The body is checked (size first, then emptiness and binary
-junk), repaired (mojibake, HTML entities), reduced to its story (trafilatura for HTML,
-then the line classifier in clean_text for both kinds), normalised, dated and tagged
-with its language. Input that cannot become a story raises CleanError, whose reason
-is an articles.dlq reason.
+junk), repaired (mojibake, HTML entities), reduced to its story (trafilatura and
+clean.text.page_story for HTML, the line classifier clean.text.find_story for plain
+text), normalised, dated and tagged with its language. Input that cannot become a
+story raises CleanError, whose reason is an articles.dlq reason.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import html
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
+from html import unescape as unescape_html
 
 import ftfy
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from agents.logic.clean_dates import dateline_datetime, parse_iso_datetime
-from agents.logic.clean_html import HtmlArticle, extract_html
-from agents.logic.clean_normalise import fingerprint_text, normalise_text
-from agents.logic.clean_text import Story, byline_names, find_story
+from agents.logic.clean.dates import dateline_datetime, parse_iso_datetime
+from agents.logic.clean.html import HtmlArticle, extract_html
+from agents.logic.clean.normalise import fingerprint_text, normalise_text
+from agents.logic.clean.text import Story, byline_names, find_story, page_story
 
 __all__ = ["CleanError", "clean_article", "detect_language", "fingerprint", "normalise_text"]
 
 SCHEMA_VERSION = 1
+# Input as decoded text (HTML pages of real news sites run to about 1.1 MB) and the
+# story extracted from it (the longest reports run to about 100 000 characters).
+MAX_BODY_BYTES = 2_000_000
+MAX_STORY_CHARS = 200_000
+# Publication times outside these bounds are placeholders ("0001-01-01") or typos.
+_EARLIEST_PUBLICATION_YEAR = 1900
+_LATEST_PUBLICATION_AHEAD = timedelta(days=2)
 CLEAN_ERROR_REASONS = frozenset({"empty_body", "too_large", "bad_encoding", "unsupported_input"})
 
 # Control characters (other than line breaks and tabs), U+FFFD, private use and lone
 # surrogates: what bytes that are not text leave behind once decoded.
 _JUNK_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\ud800-\udfff]")
 _MAX_JUNK_RATIO = 0.05
-_JUNK_SAMPLE_CHARS = 100_000
+# Binary junk shows in any stretch of it: a sample from each end is enough.
+_JUNK_SAMPLE_CHARS = 20_000
 _MOJIBAKE_SAMPLE_CHARS = 4000
 # A character that UTF-8 encoding produces as a lead byte, read as Latin-1 or
 # Windows-1252, followed by one its continuation bytes turn into: "â€™", "Ã©", "Ð¿".
@@ -42,7 +50,8 @@ _MOJIBAKE_HINT = re.compile(
 )
 _HTML_ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|[a-zA-Z]{2,8});")
 _BINARY_SIGNATURES = ("%PDF-", "PK\x03\x04", "\x89PNG", "GIF8", "\xff\xd8\xff", "\x1f\x8b", "Rar!", "7z\xbc\xaf")
-_LANGUAGE_SAMPLE_CHARS = 3000
+# py3langid's time grows with the sample; a thousand characters tell the language.
+_LANGUAGE_SAMPLE_CHARS = 1000
 _MIN_LETTERS_FOR_LANGUAGE = 30
 _MIN_LANGUAGE_CONFIDENCE = 0.5
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
@@ -65,23 +74,25 @@ def fingerprint(body: str) -> str:
     return hashlib.sha256(fingerprint_text(body).encode("utf-8")).hexdigest()
 
 
-def clean_article(raw: dict, *, max_body_bytes: int = 900_000) -> dict:
+def clean_article(raw: dict, *, max_body_bytes: int = MAX_BODY_BYTES, max_story_chars: int = MAX_STORY_CHARS) -> dict:
     """An articles.clean record for an articles.raw record; CleanError when the body is
-    too large, empty, not text, or holds no story once page furniture is removed."""
+    too large, empty, not text, holds no story once page furniture is removed, or a
+    story longer than any article (a book, a log, a page of generated text)."""
     body, content_type, received = _checked_input(raw, max_body_bytes)
     record_title = _clean_field(raw.get("title"))
     page = None
     if content_type == "html":
-        page = extract_html(body)
-        # trafilatura has chosen the story's region: only a line repeating the title goes.
-        story = find_story(page.text, title=record_title or page.title, structural_headline=False)
+        page = extract_html(body, url=raw.get("url"))
+        story = page_story(_repaired_mojibake(page.text), title=record_title or page.title)
     else:
         if "&" in body and _HTML_ENTITY.search(body):
-            body = html.unescape(body)
+            body = unescape_html(body)
         story = find_story(body, title=record_title)
     if not story.paragraphs:
         raise CleanError("empty_body", "no story text left once page furniture was removed")
     story_text = "\n\n".join(story.paragraphs)
+    if len(story_text) > max_story_chars:
+        raise CleanError("too_large", f"story text is {len(story_text)} characters, over {max_story_chars}")
     title = record_title or (page and _clean_field(page.title)) or story.title
     published, published_source = _publication_time(raw, page, story, received)
     return {
@@ -125,7 +136,7 @@ def _checked_input(raw: dict, max_body_bytes: int) -> tuple[str, str, datetime]:
         raise CleanError("empty_body", "body is empty or whitespace")
     if body.lstrip().startswith(_BINARY_SIGNATURES):
         raise CleanError("unsupported_input", "body is a binary file (PDF, image or archive), not text")
-    return _checked_encoding(body), content_type, received
+    return _checked_encoding(body, repair_mojibake=content_type == "text"), content_type, received
 
 
 def _junk_ratio(text: str) -> float:
@@ -133,12 +144,13 @@ def _junk_ratio(text: str) -> float:
     return len(_JUNK_CHARACTER.findall(sample)) / len(sample)
 
 
-def _checked_encoding(body: str) -> str:
-    """The body with mojibake repaired; CleanError("bad_encoding") for binary junk. On a
-    body full of control characters ftfy first runs over a sample only, to learn cheaply
-    whether they are repairable mojibake (Latin-1 read UTF-8) or junk."""
+def _checked_encoding(body: str, *, repair_mojibake: bool) -> str:
+    """The body, with mojibake repaired when asked (a page's is repaired in the text
+    extracted from it, a few kilobytes instead of the whole page); CleanError("bad_encoding")
+    for binary junk. On a body full of control characters ftfy first runs over a sample
+    only, to learn cheaply whether they are repairable mojibake (Latin-1 read UTF-8) or junk."""
     if _junk_ratio(body) <= _MAX_JUNK_RATIO:
-        return _repaired_mojibake(body)
+        return _repaired_mojibake(body) if repair_mojibake else body
     if _junk_ratio(ftfy.fix_encoding(body[:_MOJIBAKE_SAMPLE_CHARS])) <= _MAX_JUNK_RATIO:
         body = ftfy.fix_encoding(body)
         if _junk_ratio(body) <= _MAX_JUNK_RATIO:
@@ -168,17 +180,21 @@ def _byline(value: str | None) -> str | None:
 def _publication_time(raw: dict, page: HtmlArticle | None, story: Story, received: datetime) -> tuple[datetime, str]:
     """published_at and where it came from, in order of trust: the record, the page's
     metadata, the dateline (its year from received_at), a date line in the text, and
-    failing all of them the time ingest received the article."""
-    if raw.get("published_at") and (published := parse_iso_datetime(raw["published_at"])):
-        return published, "record"
-    if page and page.published:
-        return page.published, "html"
-    if story.dateline and story.dateline.date_parts:
-        published = dateline_datetime(story.dateline.date_parts, received)
-        if published:
-            return published, "dateline"
-    if story.published:
-        return story.published, "text"
+    failing all of them the time ingest received the article. A time before 1900 or
+    days after the article was received is a placeholder: the next source is asked."""
+    candidates = [
+        (raw.get("published_at") and parse_iso_datetime(raw["published_at"]), "record"),
+        *((published, "html") for published in (page.published or [] if page else [])),
+        (
+            story.dateline and story.dateline.date_parts and dateline_datetime(story.dateline.date_parts, received),
+            "dateline",
+        ),
+        (story.published, "text"),
+    ]
+    latest = received + _LATEST_PUBLICATION_AHEAD
+    for published, source in candidates:
+        if published and published.year >= _EARLIEST_PUBLICATION_YEAR and published <= latest:
+            return published, source
     return received, "received"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from agents.logic.clean_lexicon import COMPOUND_PREFIXES
+from agents.logic.clean.lexicon import COMPOUND_PREFIXES
 
 _CHARACTER_MAP = {
     **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u2036", '"'),

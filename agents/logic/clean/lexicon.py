@@ -43,7 +43,8 @@ latest posts, recent posts, popular posts, related posts, related stories, relat
 related links, related coverage, related, read more, read also, more on this story, more stories, more news,
 most read, most popular, most viewed, most shared, top stories, top news, you may also like,
 you might also like, recommended, recommended for you, see also, also in the news, further reading, popular,
-trending, trending now, latest news, latest stories, latest, editor's picks, читайте также, в тему, по теме,
+trending, trending now, latest news, latest stories, latest, editor's picks, don't miss, more to read,
+читайте также, в тему, по теме,
 последние новости, lire aussi, à lire aussi, sur le même sujet, les plus lus
 """)
 BANNERS = phrases("breaking news, breaking, just in, news alert, срочно, молния, alerte, dernière minute")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 
-FIXTURE_DIR = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "clean"
+FIXTURE_DIR = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "clean"
 
 _TOKEN = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')»]*\s+(?=[\"'«(]?[A-ZА-ЯЁ0-9])")

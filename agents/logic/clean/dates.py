@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from agents.logic.clean_lexicon import AGENCIES, DATE_LINE_WORDS, SENTENCE_OPENERS
+from agents.logic.clean.lexicon import AGENCIES, DATE_LINE_WORDS, SENTENCE_OPENERS
 
 _MONTH_NAMES = {
     1: "january jan janv janvier января январь янв",
