@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         by_country[gold["country"]].append(row)
     per_type = {k: summarise(v) for k, v in sorted(by_type.items())}
     per_country = {k: summarise(v) for k, v in sorted(by_country.items(), key=lambda kv: -len(kv[1]))}
-    timing = speed(records[:150], nlp, args.rounds)
+    timing = speed(records[:150], nlp, args.rounds) if args.rounds else None
     if args.json:
         print(json.dumps({"overall": overall, "by_type": per_type, "by_country": per_country, "speed": timing}))
         return 0
@@ -247,10 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     print("by country:")
     for name, figures in per_country.items():
         _print_row(name, figures)
-    print(
-        f"speed: clean+extract {timing['extract_per_s']} notes/s, bare spaCy NER {timing['bare_ner_per_s']} notes/s, "
-        f"ratio {timing['ratio']:.2f} (median of {timing['rounds']} interleaved rounds over {timing['notes']} notes)"
-    )
+    if timing:
+        print(
+            f"speed: clean+extract {timing['extract_per_s']} notes/s, bare spaCy NER {timing['bare_ner_per_s']} notes/s, "
+            f"ratio {timing['ratio']:.2f} (median of {timing['rounds']} interleaved rounds over {timing['notes']} notes)"
+        )
     if args.errors:
         _print_errors(rows, args.errors)
     return 0
