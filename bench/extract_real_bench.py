@@ -249,8 +249,9 @@ def main(argv: list[str] | None = None) -> int:
         _print_row(name, figures)
     if timing:
         print(
-            f"speed: clean+extract {timing['extract_per_s']} notes/s, bare spaCy NER {timing['bare_ner_per_s']} notes/s, "
-            f"ratio {timing['ratio']:.2f} (median of {timing['rounds']} interleaved rounds over {timing['notes']} notes)"
+            f"speed: clean+extract {timing['extract_per_s']} notes/s, "
+            f"bare spaCy NER {timing['bare_ner_per_s']} notes/s, ratio {timing['ratio']:.2f} "
+            f"(median of {timing['rounds']} interleaved rounds, {timing['notes']} notes)"
         )
     if args.errors:
         _print_errors(rows, args.errors)
