@@ -1109,3 +1109,8 @@ def test_every_subtype_and_category_is_in_the_contract():
     assert subtypes <= set(defs["event_subtype"]["enum"])
     assert {s for _, s in tx.ACLED_MAPPING} - {None} == subtypes
     assert set(tx.PLOVER_MAPPING.values()) <= set(defs["plover_type"]["enum"])
+
+
+def test_a_text_too_short_to_tell_its_language_is_read_as_english(nlp):
+    out = extract_article(article("Gunmen kill a ranger in Garissa.", language="und"), nlp)
+    assert [e["type"] for e in out["events"]] == ["killed"]

@@ -398,7 +398,7 @@ class Gazetteer:
             if regions:
                 return _best(regions, context)
             return self._district(text, context)
-        found = self.candidates(text) or self.candidates(_strip_suffix(text, TOWN_SUFFIXES))
+        found = self.candidates(text) or self._town_named(_strip_suffix(text, TOWN_SUFFIXES))
         if not found:
             return None
         towns_regions = {p.name for p in found if p.precision == "town"}
@@ -413,6 +413,10 @@ class Gazetteer:
             )
         ]
         return _best(found, context)
+
+    def _town_named(self, stem: str) -> list[Place]:
+        """'Khost city': towns whose own name is the stem (not an alternate name: 'Kazakh city')."""
+        return [p for p in self.exact(stem) if p.precision == "town" and norm_key(p.name) == norm_key(stem)]
 
     def _district(self, text: str, context: Context) -> Place | None:
         stem = _strip_words(text, DISTRICT_WORDS + REGION_WORDS)

@@ -261,6 +261,9 @@ PROJECTILE_NOUNS = frozenset(
     }
 )
 PROJECTILE_VERBS = frozenset({"launch", "fire", "throw", "hurl", "lob", "drop", "shoot"})
+# Explosives that harm whoever meets them, and the verbs of meeting them.
+EXPLOSIVE_INSTRUMENTS = frozenset({"ied", "landmine", "mine", "bomb", "explosive", "device", "grenade", "uxo"})
+INSTRUMENT_VERBS = frozenset({"hit", "strike", "run", "step", "drive", "tread", "detonate", "trigger"})
 # Words for remote weapons that make "struck", "hit" or "destroyed" a strike from afar.
 REMOTE_WEAPON_WORDS = frozenset(
     {
@@ -417,6 +420,8 @@ def trigger_type(token: Token) -> str | None:
     if token.pos_ == "VERB":
         return _verb_trigger(token, lemma)
     if token.pos_ in ("NOUN", "PROPN") and not token.ent_type_:
+        if _circumstance_of_death(token):
+            return None  # "killed in an air strike", "died during a riot": the deaths are the event
         if lemma in DETONATED_NOUNS and token.dep_ == "nsubj" and token.head.pos_ == "VERB":
             return "bombing"  # "a roadside bomb tore through a minibus", "a car bomb killed two people"
         modifiers = [c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "amod")]
@@ -437,7 +442,12 @@ def trigger_type(token: Token) -> str | None:
             return "clash" if exchanged else None
         if lemma == "fire" and not _is_blaze(token, compound):
             return None  # "came under fire", "set fire to": not a disaster
+        if lemma in EXPLOSIVE_INSTRUMENTS and _used_against(token, compound):
+            return "bombing"  # "killed by a roadside bomb", "their vehicle hit an IED"
         if lemma == "strike":
+            left = {t.lemma_.lower() for c in token.children if c.dep_ in ("compound", "amod") for t in c.subtree}
+            if left & REMOTE_WEAPON_WORDS:
+                return "bombing"  # "Air Force strikes", "drone and missile strikes"
             if any(c.dep_ == "prep" and c.lower_ in ("on", "at", "against") for c in token.children):
                 return "bombing"  # "a strike on the depot"
             if token.head.lemma_ == "on" and token.head.head.lemma_ == "go":
@@ -455,6 +465,29 @@ def trigger_type(token: Token) -> str | None:
 
 PLEDGE_VERBS = frozenset({"pledge", "swear", "take", "give", "renew", "declare"})
 _BOUGHT_THINGS = frozenset({"stake", "share", "company", "firm", "business", "unit", "operator", "maker", "bank"})
+
+
+def _circumstance_of_death(noun: Token) -> bool:
+    prep = noun.head
+    return (
+        noun.dep_ == "pobj"
+        and prep.lower_ in ("in", "during")
+        and prep.head.lemma_ in ("kill", "die")
+        and noun.lemma_.lower() not in ("attack", "ambush", "bombing", "explosion", "blast", "clash", "shootout")
+    )
+
+
+def _used_against(noun: Token, compound: str | None) -> bool:
+    """An explosive as the instrument of what happened: 'killed by a roadside bomb', 'their
+    vehicle hit (was hit by, ran over, struck) an IED', 'stepped on a landmine'."""
+    if noun.lemma_.lower() in ("mine", "device") and compound not in ("land", "explosive", "roadside"):
+        return False  # a coal mine, a mobile device
+    head = noun.head
+    if noun.dep_ == "pobj" and head.lower_ == "by":
+        return True
+    if noun.dep_ == "pobj" and head.dep_ == "prep":
+        head = head.head  # "ran over an explosive", "stepped on a mine"
+    return head.lemma_ in INSTRUMENT_VERBS and noun.dep_ in ("dobj", "pobj", "nsubj")
 
 
 def _is_blaze(token: Token, compound: str | None) -> bool:
