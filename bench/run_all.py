@@ -11,6 +11,7 @@ BENCHES = [
     "clean_bench.py",
     "clean_real_bench.py",
     "extract_bench.py",
+    "extract_real_bench.py",
     "dedup_bench.py",
     "pipeline_bench.py",
     "crash_bench.py",

@@ -450,6 +450,13 @@ def test_body_of_nothing_but_furniture_is_empty_body():
     assert reason("<html><body><nav><a href='/'>Home</a></nav></body></html>", content_type="html") == "empty_body"
 
 
+def test_a_one_line_report_without_a_title_is_its_own_story():
+    line = "Herders ambush a patrol near the river crossing; two rangers killed"
+    cleaned = clean_article(raw_record(line))
+    assert cleaned["body"] == line
+    assert cleaned["title"] is None
+
+
 def test_binary_junk_is_bad_encoding():
     junk = random.Random(7).randbytes(20_000)
     assert reason(junk.decode("latin-1")) == "bad_encoding"

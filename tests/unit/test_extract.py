@@ -1031,3 +1031,86 @@ def test_the_newcomer_may_come_in_apposition(nlp):
 def test_seasons_resolve_to_three_months(text, anchor, start, end):
     (found,) = find_times(text, anchor)
     assert (found.start.isoformat(), found.end.isoformat(), found.precision) == (start, end, "range")
+
+
+# -- conflict reporting: remote violence, gatherings, figurative speech, dates -----------
+
+
+@pytest.mark.parametrize(
+    "body, subtype",
+    [
+        ("On Friday, army units shelled the outskirts of Kupiansk, Kharkiv region.", "shelling"),
+        ("On Friday, the air force carried out airstrikes near Kupiansk, Kharkiv region.", "air_strike"),
+        ("On Friday, soldiers launched rockets at a depot near Kupiansk.", "missile_strike"),
+        ("On Friday, a drone strike hit a fuel depot in Kupiansk.", "drone_strike"),
+        ("On Friday, a gunman threw a grenade into a bar in Kupiansk, wounding four.", "grenade"),
+    ],
+)
+def test_remote_violence_is_a_bombing_with_its_subtype_and_acled_category(nlp, body, subtype):
+    event = only_event(extract_article(article(body), nlp), "bombing")
+    assert event["subtype"] == subtype
+    assert event["acled"]["event_type"] == "Explosions/Remote violence"
+    assert event["time"]["start"] == "2014-04-25"
+
+
+def test_a_place_and_its_region_glued_by_the_model_are_split_and_resolved(nlp):
+    event = only_event(extract_article(article("On Friday, troops shelled Lozova, Kharkiv."), nlp), "bombing")
+    assert (event["location"]["canonical"], event["location"]["country_code"]) == ("Lozova", "UA")
+
+
+def test_a_protest_is_other_with_its_subtype_and_a_riot_keeps_its_deaths(nlp):
+    protest = only_event(extract_article(article("Hundreds of nurses protested in Nairobi on Monday."), nlp), "other")
+    assert (protest["subtype"], protest["plover"]) == ("protest", "PROTEST")
+    riot = extract_article(article("A riot broke out in Kisumu on Monday and two protesters were killed."), nlp)
+    assert [(e["type"], e["subtype"], (e["casualties"] or {}).get("killed")) for e in riot["events"]] == [
+        ("other", "riot", 2)
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The singer shot to fame in Lagos in 2010 with a single about her village.",
+        "Old habits die hard in the ministry, an auditor said on Monday.",
+        "The rumour was spreading like wildfire across Nairobi on Monday.",
+    ],
+)
+def test_figures_of_speech_are_no_events(nlp, body):
+    assert extract_article(article(body), nlp)["events"] == []
+
+
+def test_shot_and_killed_is_a_killing_with_its_count(nlp):
+    out = extract_article(article("Two policemen were shot and killed at a checkpoint in Garissa on Saturday."), nlp)
+    event = only_event(out, "killed")
+    assert event["casualties"]["killed"] == 2
+
+
+def test_an_event_without_a_date_of_its_own_takes_the_last_day_its_paragraph_gave(nlp):
+    body = "On 12 April, a minibus ran over a mine near Lozova, Kharkiv region. Three passengers were killed."
+    event = only_event(extract_article(article(body), nlp), "killed")
+    assert event["time"]["start"] == "2014-04-12"
+
+
+def test_a_numeric_day_and_month_after_on_is_a_date():
+    assert [(t.start, t.precision) for t in find_times("Herders raided a village on 21/04.", date(2014, 4, 27))] == [
+        (date(2014, 4, 21), "day")
+    ]
+    assert find_times("The shop is open 24/7.", date(2014, 4, 27)) == []
+
+
+def test_every_subtype_and_category_is_in_the_contract():
+    import json
+    from pathlib import Path
+
+    from agents.logic.extract import taxonomy as tx
+
+    defs = json.loads((Path(__file__).parents[2] / "schemas" / "defs.schema.json").read_text())["$defs"]
+    subtypes = {name for table in tx._SUBTYPE_WORDS.values() for name, _ in table} | set(tx._DEFAULT_SUBTYPES.values())
+    assert subtypes <= set(defs["event_subtype"]["enum"])
+    assert {s for _, s in tx.ACLED_MAPPING} - {None} == subtypes
+    assert set(tx.PLOVER_MAPPING.values()) <= set(defs["plover_type"]["enum"])
+
+
+def test_a_text_too_short_to_tell_its_language_is_read_as_english(nlp):
+    out = extract_article(article("Gunmen kill a ranger in Garissa.", language="und"), nlp)
+    assert [e["type"] for e in out["events"]] == ["killed"]

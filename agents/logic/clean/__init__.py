@@ -20,8 +20,8 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from agents.logic.clean.dates import dateline_datetime, parse_iso_datetime
 from agents.logic.clean.html import HtmlArticle, extract_html
-from agents.logic.clean.normalise import fingerprint_text, normalise_text
-from agents.logic.clean.text import Story, byline_names, find_story, page_story
+from agents.logic.clean.normalise import fingerprint_text, normalise_characters, normalise_text
+from agents.logic.clean.text import Kind, Story, byline_names, classify, find_story, logical_lines, page_story
 
 __all__ = ["CleanError", "clean_article", "detect_language", "fingerprint", "normalise_text"]
 
@@ -53,6 +53,7 @@ _BINARY_SIGNATURES = ("%PDF-", "PK\x03\x04", "\x89PNG", "GIF8", "\xff\xd8\xff", 
 # py3langid's time grows with the sample; a thousand characters tell the language.
 _LANGUAGE_SAMPLE_CHARS = 1000
 _MIN_LETTERS_FOR_LANGUAGE = 30
+_ONE_LINE_REPORT_WORDS = 4
 _MIN_LANGUAGE_CONFIDENCE = 0.5
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 
@@ -88,6 +89,8 @@ def clean_article(raw: dict, *, max_body_bytes: int = MAX_BODY_BYTES, max_story_
         if "&" in body and _HTML_ENTITY.search(body):
             body = unescape_html(body)
         story = find_story(body, title=record_title)
+    if not story.paragraphs and content_type == "text" and not record_title:
+        story.paragraphs = _one_line_report(body)
     if not story.paragraphs:
         raise CleanError("empty_body", "no story text left once page furniture was removed")
     story_text = "\n\n".join(story.paragraphs)
@@ -112,6 +115,16 @@ def clean_article(raw: dict, *, max_body_bytes: int = MAX_BODY_BYTES, max_story_
         "body": story_text,
         "fingerprint": fingerprint(story_text),
     }
+
+
+def _one_line_report(body: str) -> list[str]:
+    """A text of one headline-like line ("Gunmen attack a police post; one officer killed") is a
+    one-sentence report when the record has no title: that line is the story."""
+    lines = logical_lines(normalise_characters(body))
+    line = classify(lines[0]) if len(lines) == 1 else None
+    if line is not None and line.kind is Kind.HEADING and line.words >= _ONE_LINE_REPORT_WORDS:
+        return [normalise_text(lines[0])]
+    return []
 
 
 def _checked_input(raw: dict, max_body_bytes: int) -> tuple[str, str, datetime]:

@@ -13,6 +13,9 @@ from .nlp import load_nlp
 from .timex import find_times
 
 SCHEMA_VERSION = 1
+# English, and text too short for the clean stage to tell its language ("und"): the model is
+# English, and a one-line report ("Gunmen kill a police officer in X") is most often English.
+READ_AS_ENGLISH = frozenset({"en", "und"})
 
 
 # A short article that touches everything extraction builds on first use.
@@ -50,7 +53,7 @@ def extract_article(clean: dict, nlp: Language) -> dict:
         "entities": [],
         "events": [],
     }
-    if record["language"] != "en":
+    if record["language"] not in READ_AS_ENGLISH:
         return record
     doc = nlp(clean["body"])
     anchor_text = clean.get("published_at") or clean.get("received_at")

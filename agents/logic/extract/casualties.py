@@ -145,7 +145,9 @@ def _casualty_nouns(token: Token) -> list[Token]:
         deps = ("dobj",)
     nouns = [c for c in token.children if c.dep_ in deps]
     if not nouns and token.dep_ == "conj" and not any(c.like_num for c in token.children):
-        nouns = [c for c in token.head.children if c.dep_ in deps]
+        # "were shot and killed": the conjunct shares its head's subject, passive with it.
+        passive = any(c.dep_ == "auxpass" for c in token.head.children)
+        nouns = [c for c in token.head.children if c.dep_ in (("nsubjpass",) if passive else deps)]
     return nouns
 
 

@@ -175,7 +175,7 @@ def find_entities(doc: Doc, dateline_place: str | None = None) -> ArticleEntitie
 
 def _candidate_spans(doc: Doc) -> list[Span]:
     """NER spans worth a look, with hyphen-split names joined and 'Court of X' names completed."""
-    ents = _completed_names(doc, [e for e in doc.ents if e.label_ in NAME_LABELS])
+    ents = _completed_names(doc, [part for e in doc.ents for part in _place_list(doc, e) if part.label_ in NAME_LABELS])
     joined: list[Span] = []
     for ent in ents:
         if joined and _hyphen_joined(doc, joined[-1], ent):
@@ -196,6 +196,26 @@ def _candidate_spans(doc: Doc) -> list[Span]:
             if nxt.is_title and nxt.i not in covered and nxt.pos_ == "PROPN":
                 joined.append(Span(doc, nxt.i, _hyphenated_end(doc, nxt.i + 1), label="GPE"))
     return sorted(joined, key=lambda s: s.start)
+
+
+def _place_list(doc: Doc, span: Span) -> list[Span]:
+    """'Pavlohrad, Dnipropetrovsk' or 'Nove, Kharkiv.' taken as one name (an organisation, a
+    title): a place and the region it lies in, each a place the gazetteer knows."""
+    commas = [t.i for t in span if t.text == ","]
+    if not commas:
+        return [span]
+    bounds = [span.start, *commas, span.end]
+    parts = []
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        start = start if start == span.start else start + 1
+        while end > start and doc[end - 1].is_punct:
+            end -= 1
+        if end <= start:
+            return [span]
+        parts.append(Span(doc, start, end, label="GPE"))
+    if all(gazetteer().candidates(part.text) for part in parts):
+        return parts
+    return [span]
 
 
 def _hyphenated_end(doc: Doc, end: int) -> int:

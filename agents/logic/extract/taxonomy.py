@@ -51,7 +51,13 @@ VERB_TRIGGERS = {
     "explode": "bombing",
     "detonate": "bombing",
     "bomb": "bombing",
+    "shell": "bombing",
+    "bombard": "bombing",
+    "airstrike": "bombing",
     "clash": "clash",
+    "stab": "attack",
+    "lynch": "killed",
+    "torture": "attack",
     "appoint": "leadership_change",
     "succeed": "leadership_change",
     "replace": "leadership_change",
@@ -75,6 +81,9 @@ VERB_TRIGGERS = {
     "kidnap": "other",
     "rally": "other",
     "protest": "other",
+    "demonstrate": "other",
+    "riot": "other",
+    "picket": "other",
     "flood": "disaster",
     "capsize": "disaster",
     "drown": "killed",
@@ -93,6 +102,9 @@ NOUN_TRIGGERS = {
     "assault": "attack",
     "shooting": "attack",
     "bombing": "bombing",
+    "shelling": "bombing",
+    "bombardment": "bombing",
+    "airstrike": "bombing",
     "blast": "bombing",
     "explosion": "bombing",
     "clash": "clash",
@@ -100,6 +112,9 @@ NOUN_TRIGGERS = {
     "shootout": "clash",
     "firefight": "clash",
     "fighting": "clash",
+    "battle": "clash",
+    "skirmish": "clash",
+    "lynching": "killed",
     "allegiance": "allegiance_pledge",
     "bay'ah": "allegiance_pledge",
     "bayat": "allegiance_pledge",
@@ -142,12 +157,27 @@ NOUN_TRIGGERS = {
     "protest": "other",
     "rally": "other",
     "demonstration": "other",
+    "riot": "other",
+    "rioting": "other",
+    "sit-in": "other",
 }
 
 # Nouns that name a role in the event rather than the event; they are triggers only in the
 # compounds given ("suicide bomber", "air strike", "recruitment video").
 COMPOUND_TRIGGERS = {
     ("suicide", "bomber"): "bombing",
+    ("air", "strike"): "bombing",
+    ("drone", "strike"): "bombing",
+    ("missile", "strike"): "bombing",
+    ("rocket", "strike"): "bombing",
+    ("artillery", "strike"): "bombing",
+    ("rocket", "attack"): "bombing",
+    ("missile", "attack"): "bombing",
+    ("mortar", "attack"): "bombing",
+    ("drone", "attack"): "bombing",
+    ("grenade", "attack"): "bombing",
+    ("hunger", "strike"): "other",
+    ("general", "strike"): "other",
     ("gun", "battle"): "clash",
     ("bomb", "attack"): "bombing",
     ("recruitment", "video"): "recruitment_call",
@@ -208,7 +238,80 @@ ACCIDENT_SOURCES = frozenset({"gas", "boiler", "methane", "chemical", "pipeline"
 # Deals between governments or sides, not companies.
 POLITICAL_DEALS = frozenset({"border", "peace", "ceasefire", "nuclear", "prisoner", "plea", "power"})
 # Explosives that, as the subject of a verb, went off.
-DETONATED_NOUNS = frozenset({"bomb", "ied", "grenade", "explosive", "explosives"})
+DETONATED_NOUNS = frozenset(
+    {"bomb", "ied", "grenade", "explosive", "explosives", "landmine", "mine", "shell", "rocket", "missile", "mortar"}
+)
+# What is launched, fired, thrown or dropped at a target: "launched missiles at the town",
+# "fired mortar rounds", "threw a grenade", "dropped bombs".
+PROJECTILE_NOUNS = frozenset(
+    {
+        "missile",
+        "rocket",
+        "mortar",
+        "shell",
+        "round",
+        "bomb",
+        "grenade",
+        "drone",
+        "strike",
+        "airstrike",
+        "artillery",
+        "projectile",
+        "munition",
+    }
+)
+PROJECTILE_VERBS = frozenset({"launch", "fire", "throw", "hurl", "lob", "drop", "shoot"})
+# Explosives that harm whoever meets them, and the verbs of meeting them.
+EXPLOSIVE_INSTRUMENTS = frozenset({"ied", "landmine", "mine", "bomb", "explosive", "device", "grenade", "uxo"})
+INSTRUMENT_VERBS = frozenset({"hit", "strike", "run", "step", "drive", "tread", "detonate", "trigger"})
+# Words for remote weapons that make "struck", "hit" or "destroyed" a strike from afar.
+REMOTE_WEAPON_WORDS = frozenset(
+    {
+        "air",
+        "aircraft",
+        "aviation",
+        "drone",
+        "missile",
+        "rocket",
+        "artillery",
+        "mortar",
+        "shell",
+        "shelling",
+        "airstrike",
+        "jet",
+        "warplane",
+        "helicopter",
+        "uav",
+        "bomb",
+    }
+)
+# Taking ground: "militants overran the district centre", "troops recaptured the village".
+TERRITORY_VERBS = frozenset({"capture", "recapture", "retake", "overrun", "overtake", "seize"})
+TERRITORY_NOUNS = frozenset(
+    {
+        "village",
+        "town",
+        "city",
+        "district",
+        "area",
+        "post",
+        "checkpoint",
+        "base",
+        "position",
+        "positions",
+        "territory",
+        "control",
+        "unit",
+        "outpost",
+        "centre",
+        "center",
+        "headquarters",
+    }
+)
+# Figures of speech built on trigger words: "shot to fame", "old habits die hard", "spread like
+# wildfire", "a killer feature". (prepositional object, adverb) that cancel the trigger.
+FIGURATIVE_OBJECTS = frozenset({"fame", "stardom", "prominence", "popularity", "notoriety", "glory", "top"})
+FIGURATIVE_ADVERBS = frozenset({"hard", "down", "out", "off", "away"})
 # "fire" is a disaster unless it is gunfire.
 GUNFIRE_HEADS = frozenset({"open", "exchange", "return", "come", "draw", "trade"})
 
@@ -317,20 +420,39 @@ def trigger_type(token: Token) -> str | None:
     if token.pos_ == "VERB":
         return _verb_trigger(token, lemma)
     if token.pos_ in ("NOUN", "PROPN") and not token.ent_type_:
+        if _circumstance_of_death(token):
+            return None  # "killed in an air strike", "died during a riot": the deaths are the event
         if lemma in DETONATED_NOUNS and token.dep_ == "nsubj" and token.head.pos_ == "VERB":
             return "bombing"  # "a roadside bomb tore through a minibus", "a car bomb killed two people"
-        compound = next((c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "amod")), None)
-        if compound and (compound, lemma) in COMPOUND_TRIGGERS:
-            return COMPOUND_TRIGGERS[(compound, lemma)]
+        modifiers = [c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "amod")]
+        compound = modifiers[0] if modifiers else None
+        for modifier in modifiers:
+            if (modifier, lemma) in COMPOUND_TRIGGERS:
+                return COMPOUND_TRIGGERS[(modifier, lemma)]
         if lemma in ("explosion", "blast") and compound in ACCIDENT_SOURCES:
             return "disaster"  # "a gas explosion destroyed part of an apartment block"
         if lemma == "deal" and compound in POLITICAL_DEALS:
             return None  # "a border deal with Chechnya" is no company deal
         if lemma == "sentence" and token.head.lemma_ in ("receive", "get", "hand") and token.dep_ == "dobj":
             return "sentenced"  # "received a sentence of seven years" (not "serving sentences")
+        if token.head.lower_ in ("like", "as") and token.dep_ == "pobj":
+            return None  # "spreading like wildfire": a simile
         if lemma == "fire" and _is_gunfire(token):
             exchanged = token.head.lemma_ in ("exchange", "return") or token.head.lower_ == "of" or compound == "return"
             return "clash" if exchanged else None
+        if lemma == "fire" and not _is_blaze(token, compound):
+            return None  # "came under fire", "set fire to": not a disaster
+        if lemma in EXPLOSIVE_INSTRUMENTS and _used_against(token, compound):
+            return "bombing"  # "killed by a roadside bomb", "their vehicle hit an IED"
+        if lemma == "strike":
+            left = {t.lemma_.lower() for c in token.children if c.dep_ in ("compound", "amod") for t in c.subtree}
+            if left & REMOTE_WEAPON_WORDS:
+                return "bombing"  # "Air Force strikes", "drone and missile strikes"
+            if any(c.dep_ == "prep" and c.lower_ in ("on", "at", "against") for c in token.children):
+                return "bombing"  # "a strike on the depot"
+            if token.head.lemma_ == "on" and token.head.head.lemma_ == "go":
+                return "other"  # "workers went on strike"
+            return None
         if lemma == "allegiance" or lemma == "oath":
             return None if token.head.pos_ == "VERB" and token.head.lemma_ in PLEDGE_VERBS else NOUN_TRIGGERS[lemma]
         if token.dep_ == "compound" and lemma not in ("murder", "killing"):
@@ -345,6 +467,39 @@ PLEDGE_VERBS = frozenset({"pledge", "swear", "take", "give", "renew", "declare"}
 _BOUGHT_THINGS = frozenset({"stake", "share", "company", "firm", "business", "unit", "operator", "maker", "bank"})
 
 
+def _circumstance_of_death(noun: Token) -> bool:
+    prep = noun.head
+    return (
+        noun.dep_ == "pobj"
+        and prep.lower_ in ("in", "during")
+        and prep.head.lemma_ in ("kill", "die")
+        and noun.lemma_.lower() not in ("attack", "ambush", "bombing", "explosion", "blast", "clash", "shootout")
+    )
+
+
+def _used_against(noun: Token, compound: str | None) -> bool:
+    """An explosive as the instrument of what happened: 'killed by a roadside bomb', 'their
+    vehicle hit (was hit by, ran over, struck) an IED', 'stepped on a landmine'."""
+    if noun.lemma_.lower() in ("mine", "device") and compound not in ("land", "explosive", "roadside"):
+        return False  # a coal mine, a mobile device
+    head = noun.head
+    if noun.dep_ == "pobj" and head.lower_ == "by":
+        return True
+    if noun.dep_ == "pobj" and head.dep_ == "prep":
+        head = head.head  # "ran over an explosive", "stepped on a mine"
+    return head.lemma_ in INSTRUMENT_VERBS and noun.dep_ in ("dobj", "pobj", "nsubj")
+
+
+def _is_blaze(token: Token, compound: str | None) -> bool:
+    """'a fire broke out', 'a forest fire killed ...', 'the fire at the warehouse' as opposed to
+    'came under fire' or 'set fire to a police station' (arson, an attack)."""
+    if token.head.lemma_ in ("set", "catch", "under"):
+        return False
+    return (
+        compound is not None or token.dep_ in ("nsubj", "nsubjpass") or any(c.lower_ == "the" for c in token.children)
+    )
+
+
 def _is_gunfire(token: Token) -> bool:
     """'opened fire', 'exchange of fire', 'return fire' as opposed to a blaze."""
     if token.head.lemma_ in GUNFIRE_HEADS or token.head.lower_ in ("of", "on"):
@@ -354,9 +509,33 @@ def _is_gunfire(token: Token) -> bool:
 
 def _verb_trigger(token: Token, lemma: str) -> str | None:
     children = list(token.children)
+    if _figurative(token, children):
+        return None
+    if lemma in PROJECTILE_VERBS and any(
+        c.dep_ == "dobj" and c.lemma_.lower() in PROJECTILE_NOUNS and not c.ent_type_ for c in children
+    ):
+        return "bombing"  # "launched missiles at", "fired mortar rounds", "threw a grenade"
     if lemma == "shoot":
         following = token.doc[token.i + 1 : token.i + 4]
-        return "killed" if any(t.lower_ == "dead" for t in [*children, *following]) else "attack"
+        if any(c.dep_ == "prt" and c.lower_ == "down" for c in children):
+            return "bombing"  # "shot down a helicopter": an air-defence strike
+        if any(t.lower_ == "dead" for t in [*children, *following]) or _and_killed(token):
+            return "killed"
+        return "attack"
+    if lemma in ("strike", "hit", "target", "pound") and _remote_weapon_subject(token, children):
+        return "bombing"  # "air forces struck the depot", "a missile hit the car park"
+    if lemma in ("stab", "beat", "hack", "burn", "stone") and _to_death(children):
+        return "killed"
+    if lemma in TERRITORY_VERBS and any(
+        c.dep_ in ("dobj", "nsubjpass")
+        and (c.lemma_.lower() in TERRITORY_NOUNS or c.ent_type_ in ("GPE", "LOC", "FAC"))
+        for c in children
+    ):
+        return "clash"
+    if (lemma == "set" and any(c.lemma_ == "fire" for c in children)) or lemma == "torch":
+        return "attack"  # arson
+    if lemma in ("take", "hold") and any(c.lemma_ == "hostage" for c in children):
+        return "other"  # abduction
     if lemma == "open" and any(c.lemma_ == "fire" and c.dep_ == "dobj" for c in children):
         return "attack"
     if lemma == "fire" and any(c.dep_ == "prep" and c.lower_ in ("on", "at") for c in children):
@@ -412,6 +591,39 @@ def _verb_trigger(token: Token, lemma: str) -> str | None:
     return VERB_TRIGGERS.get(lemma)
 
 
+def _figurative(token: Token, children: list[Token]) -> bool:
+    """'shot to fame', 'old habits die hard', 'the rumour was killed off': no event."""
+    for c in children:
+        if (
+            c.dep_ == "prep"
+            and c.lower_ in ("to", "into", "up")
+            and any(g.lemma_.lower() in FIGURATIVE_OBJECTS for g in c.children)
+        ):
+            return True
+        if c.dep_ == "advmod" and c.lower_ in FIGURATIVE_ADVERBS and token.lemma_ in ("die", "kill"):
+            return True
+    return token.lemma_ == "die" and any(
+        c.dep_ == "nsubj" and c.lemma_ in ("habit", "hope", "tradition") for c in children
+    )
+
+
+def _and_killed(token: Token) -> bool:
+    """'shot and killed two policemen', 'were shot and killed'."""
+    return any(c.dep_ == "conj" and c.lemma_ in ("kill", "murder") for c in token.children) or (
+        token.dep_ == "conj" and token.head.lemma_ in ("kill", "murder")
+    )
+
+
+def _to_death(children: list[Token]) -> bool:
+    return any(c.dep_ == "prep" and c.lower_ == "to" and any(g.lower_ == "death" for g in c.children) for c in children)
+
+
+def _remote_weapon_subject(token: Token, children: list[Token]) -> bool:
+    subjects = [c for c in children if c.dep_ in ("nsubj", "agent")]
+    subjects += [g for c in children if c.dep_ == "agent" for g in c.children]
+    return any(t.lemma_.lower() in REMOTE_WEAPON_WORDS for s in subjects for t in s.subtree)
+
+
 def _opens_facility(token: Token, children: list[Token]) -> bool:
     """'opened a grain terminal', 'the new plant opened on Tuesday', 'a terminal opened by the
     governor' as opposed to 'opened a criminal case' or 'opened the way'."""
@@ -431,3 +643,91 @@ def _names_to_post(token: Token) -> bool:
         if t.lemma_ in LEADER_NOUNS and t.dep_ in ("pobj", "oprd", "attr", "dobj", "appos") and t.i > token.i:
             return token.dep_ not in ("acl", "amod")
     return False
+
+
+# Subtypes: what kind of bombing, gathering or abduction, from the trigger and the words of
+# its clause. First match wins, in this order. docs/taxonomy.md maps each onto ACLED and PLOVER.
+_SUBTYPE_WORDS: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
+    "bombing": (
+        ("suicide_bombing", frozenset({"suicide"})),
+        ("drone_strike", frozenset({"drone", "uav", "quadcopter"})),
+        ("air_strike", frozenset({"air", "airstrike", "aircraft", "aviation", "warplane", "jet", "helicopter"})),
+        ("shelling", frozenset({"shell", "shelling", "bombard", "bombardment", "artillery", "mortar", "tank", "mlrs"})),
+        ("missile_strike", frozenset({"missile", "rocket", "down"})),
+        ("grenade", frozenset({"grenade"})),
+    ),
+    "other": (
+        ("riot", frozenset({"riot", "rioting", "rioter", "mob", "loot", "arson", "torch", "vandalise", "vandalize"})),
+        ("abduction", frozenset({"abduct", "kidnap", "abduction", "kidnapping", "hostage", "kidnapper"})),
+        (
+            "protest",
+            frozenset({"protest", "demonstrate", "demonstration", "rally", "picket", "sit-in", "strike", "march"}),
+        ),
+    ),
+}
+# A bombing whose words name no remote weapon: an explosive device.
+_DEFAULT_SUBTYPES = {"bombing": "explosive_device"}
+
+
+def subtype(triggers: list[Token], kind: str) -> str | None:
+    """The event's subtype: the trigger words decide first, then the words of their clauses."""
+    table = _SUBTYPE_WORDS.get(kind)
+    if table is None:
+        return None
+    own = {t.lemma_.lower() for t in triggers} | {
+        c.lemma_.lower() for t in triggers for c in t.children if c.dep_ in ("compound", "amod", "prt")
+    }
+    clause = {w.lemma_.lower() for t in triggers for w in t.subtree}
+    for words in (own, clause):
+        for name, cues in table:
+            if words & cues:
+                return name
+    return _DEFAULT_SUBTYPES.get(kind)
+
+
+# Each (type, subtype) onto ACLED's (event_type, sub_event_type) and the PLOVER type, where one
+# fits; None where ACLED has no category (elections, business, disasters ...). killed and attack
+# are read as violence against civilians, clash as battles (ACLED splits by who the victims
+# are, which a report does not always say).
+ACLED_MAPPING: dict[tuple[str, str | None], tuple[str, str] | None] = {
+    ("killed", None): ("Violence against civilians", "Attack"),
+    ("attack", None): ("Violence against civilians", "Attack"),
+    ("clash", None): ("Battles", "Armed clash"),
+    ("bombing", "explosive_device"): ("Explosions/Remote violence", "Remote explosive/landmine/IED"),
+    ("bombing", "suicide_bombing"): ("Explosions/Remote violence", "Suicide bomb"),
+    ("bombing", "grenade"): ("Explosions/Remote violence", "Grenade"),
+    ("bombing", "shelling"): ("Explosions/Remote violence", "Shelling/artillery/missile attack"),
+    ("bombing", "missile_strike"): ("Explosions/Remote violence", "Shelling/artillery/missile attack"),
+    ("bombing", "air_strike"): ("Explosions/Remote violence", "Air/drone strike"),
+    ("bombing", "drone_strike"): ("Explosions/Remote violence", "Air/drone strike"),
+    ("other", "protest"): ("Protests", "Peaceful protest"),
+    ("other", "riot"): ("Riots", "Violent demonstration"),
+    ("other", "abduction"): ("Violence against civilians", "Abduction/forced disappearance"),
+    ("arrested", None): ("Strategic developments", "Arrests"),
+}
+PLOVER_MAPPING: dict[tuple[str, str | None], str] = {
+    ("killed", None): "ASSAULT",
+    ("attack", None): "ASSAULT",
+    ("clash", None): "FIGHT",
+    ("bombing", "explosive_device"): "ASSAULT",
+    ("bombing", "suicide_bombing"): "ASSAULT",
+    ("bombing", "grenade"): "ASSAULT",
+    ("bombing", "shelling"): "FIGHT",
+    ("bombing", "missile_strike"): "FIGHT",
+    ("bombing", "air_strike"): "FIGHT",
+    ("bombing", "drone_strike"): "FIGHT",
+    ("other", "protest"): "PROTEST",
+    ("other", "riot"): "PROTEST",
+    ("other", "abduction"): "ASSAULT",
+    ("arrested", None): "COERCE",
+    ("sentenced", None): "COERCE",
+}
+
+
+def classification(event_type: str, event_subtype: str | None) -> dict:
+    """The ACLED and PLOVER categories of an event of this type and subtype."""
+    acled = ACLED_MAPPING.get((event_type, event_subtype))
+    return {
+        "acled": {"event_type": acled[0], "sub_event_type": acled[1]} if acled else None,
+        "plover": PLOVER_MAPPING.get((event_type, event_subtype)),
+    }

@@ -91,6 +91,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple(
             + _MONTH
             + r"(?:,?\s+(?P<year>\d{4})\b)?",
         ),
+        # "on 21/06", "on 3/4/2016": day first, as most of the world writes it, unless only
+        # month first makes a date ("on 4/21"). Only after "on": "24/7" and "1/2" are no dates.
+        ("numeric", r"\b(?P<prep>(?i:on))\s+(?P<first>\d{1,2})/(?P<second>\d{1,2})(?:/(?P<year>(?:19|20)?\d{2}))?\b"),
         ("month_year", _LEAD + r"(?:(?P<part>(?i:early|mid|late))[\s-]+)?" + _MONTH + r",?\s+(?P<year>\d{4})\b"),
         (
             "month",
@@ -208,6 +211,17 @@ def _month_day(g: dict, anchor: date):
         if found and found > anchor + FUTURE_WINDOW:
             found = _safe_date(anchor.year - 1, month, day)
     return (found, found, "day") if found else None
+
+
+def _numeric(g: dict, anchor: date):
+    first, second = int(g["first"]), int(g["second"])
+    day, month = (second, first) if first <= 12 < second else (first, second)
+    if not 1 <= month <= 12:
+        return None
+    year = g.get("year")
+    if year and len(year) == 2:
+        year = str(anchor.year // 100 * 100 + int(year))
+    return _month_day({"month": list(MONTHS)[month - 1], "day": day, "year": year}, anchor)
 
 
 def _month_year(g: dict, anchor: date):
@@ -336,6 +350,7 @@ _RESOLVERS = {
     "iso": _iso,
     "month_day": _month_day,
     "day_month": _month_day,
+    "numeric": _numeric,
     "month_year": _month_year,
     "month": _month,
     "month_rel": _month,
