@@ -122,7 +122,7 @@ def page_scores(metric, truth: dict, bodies: dict[str, str]) -> dict[str, tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the zyte-articles-dev directory")
-    parser.add_argument("--rounds", type=int, default=1, help="passes over the pages (speed only; bodies agree)")
+    parser.add_argument("--rounds", type=int, default=3, help="passes over the pages (speed only; bodies agree)")
     parser.add_argument("--worst", type=int, default=8, help="how many of wirewatch's worst pages to show")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()
@@ -180,12 +180,12 @@ def main() -> None:
     print(f"  {'':<20} {'F1':>6} {'±':>6} {'P':>6} {'R':>6} {'pages/s':>8} {'speed':>6} {'empty':>6}")
     for name, row in figures.items():
         print(
-            f"  {name:<20} {row['f1']:6.3f} {row['f1_std']:6.3f} {row['precision']:6.3f} {row['recall']:6.3f}"
+            f"  {name:<20} {row['f1']:6.4f} {row['f1_std']:6.3f} {row['precision']:6.4f} {row['recall']:6.4f}"
             f" {row['pages_per_second']:8.1f} {row['speed_vs_trafilatura']:5.2f}x {len(row['empty_pages']):6d}"
         )
     print("  speed: pages/s relative to trafilatura.extract (default); the machine may be shared")
     best = max(figures[n]["f1"] for n in theirs)
-    print(f"  wirewatch F1 minus trafilatura's best mode: {figures['wirewatch']['f1'] - best:+.3f}")
+    print(f"  wirewatch F1 minus trafilatura's best mode: {figures['wirewatch']['f1'] - best:+.4f}")
     print(f"  pages where wirewatch is better / poorer than both trafilatura modes by > 0.005 F1: {better} / {poorer}")
     for name, row in figures.items():
         if row["empty_pages"]:

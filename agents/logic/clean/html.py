@@ -69,11 +69,13 @@ _PUBLISHED_META = frozenset(
         "parsely-pub-date",
     }
 )
-# Where pages without an author meta tag name one: rel/itemprop author, or a byline's class.
+# Where pages without an author meta tag name one: rel/itemprop author, or a byline's
+# class, looked for around the headline (the page's first h1, up to this many levels up).
 _AUTHOR_XPATH = (
-    "//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'byline')]"
+    ".//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'byline')]"
     "[not(self::meta or self::link or self::script or self::style)]"
 )
+_AUTHOR_LEVELS_ABOVE_HEADLINE = 3
 _MAX_AUTHOR_CHARS = 80
 _JSON_LD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
 _DOCUMENT_START = re.compile(r"<(?:!doctype|html|head|body)\b", re.IGNORECASE)
@@ -261,10 +263,18 @@ def without_site_name(title: str | None, site_name: str | None, url: str | None)
 
 
 def _author_in_page(tree) -> str | None:
-    """The first short text in an element marked as the author's or the byline (the
-    caller reads names out of it): one XPath, where trafilatura's author search copies
-    and prunes the whole tree first."""
-    for element in tree.xpath(_AUTHOR_XPATH):
+    """The first short text in an element marked as the author's or the byline near the
+    headline (the caller reads names out of it). Around the headline only: a search of
+    the whole page took as long as reading its metadata, and finds sidebars' authors."""
+    headline = next(tree.iter("h1"), None)
+    if headline is None:
+        return None
+    region = headline
+    for _ in range(_AUTHOR_LEVELS_ABOVE_HEADLINE):
+        if (parent := region.getparent()) is None or parent.tag == "body":
+            break
+        region = parent
+    for element in region.xpath(_AUTHOR_XPATH):
         text = _flat_text(element)
         if text and len(text) <= _MAX_AUTHOR_CHARS:
             return text

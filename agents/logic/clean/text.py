@@ -562,7 +562,7 @@ def page_story(text: str, *, title: str | None = None) -> Story:
     is never emptied for lack of a sentence shape."""
     # Each line as written (list markers and numbers included) with its class.
     lines = [
-        (flat, classify(flat)) for raw in normalise_characters(text).split("\n") if (flat := " ".join(raw.split()))
+        (flat, _page_line(flat)) for raw in normalise_characters(text).split("\n") if (flat := " ".join(raw.split()))
     ]
     story = Story(paragraphs=[])
     wanted = normalise_text(title).lower() if title else None
@@ -595,6 +595,14 @@ def page_story(text: str, *, title: str | None = None) -> Story:
         if paragraph:
             story.paragraphs.append(paragraph)
     return story
+
+
+def _page_line(text: str) -> Line:
+    """A line of page text with its class; a paragraph too long for anything page_story
+    drops is story without classifying it (the classifier is the costly part)."""
+    if len(text) > 2 * _MAX_FURNITURE_CHARS and text.count(" ") > _MAX_PROMOTION_WORDS:
+        return Line(text, Kind.STORY, len(_TOKEN.findall(text)))
+    return classify(text)
 
 
 def _dropped_from_page_text(line: Line, story_started: bool) -> bool:
