@@ -17,8 +17,11 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.harness import Pipeline, metric_total, produce
+from tests.integration.test_web import chromium
 from tests.schema_check import validate
 from tests.unit.test_filters import make_event
 
@@ -210,6 +213,21 @@ def test_6_an_empty_body_is_dead_lettered_and_clean_stage_dead_letters_name_the_
     time.sleep(0.5)
     logged = edge.log()[log_before:]
     assert "Error handling request" in logged and "Traceback" not in logged, logged
+
+
+def test_the_live_page_opened_with_the_read_token_goes_live_in_a_browser(edge):
+    """Issue 19, item 4: the page's own requests (its scripts, the land, the EventSource) carry the
+    read token in the cookie that /ui?access_token= set; without it the page is refused."""
+    browser = chromium()
+    try:
+        browser.get(edge.url + "/ui")
+        assert "this worker's events need its read token" in browser.page_source
+        browser.get(f"{edge.url}/ui?access_token={READ_TOKEN}")
+        WebDriverWait(browser, 60).until(
+            lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "live"
+        )
+    finally:
+        browser.quit()
 
 
 def test_7_a_client_that_never_reads_a_stream_is_dropped_and_counted_and_streams_are_capped(edge):
