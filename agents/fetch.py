@@ -12,7 +12,8 @@ loopback, private, link-local, multicast, unspecified or otherwise not global (I
 written in decimal, octal or hex and IPv4-mapped IPv6 resolve to what they mean), and
 connects to exactly the address it checked, so a name that resolves differently the
 second time cannot turn the check around. WIREWATCH_FETCH_ALLOW names hosts and
-networks that may be fetched all the same (a wire on the LAN).
+networks that may be fetched all the same (a wire on the LAN). HTTP(S)_PROXY is not
+used: a proxy would connect to addresses this check never saw.
 """
 
 from __future__ import annotations
@@ -124,9 +125,10 @@ class PinnedTransport(httpx.AsyncBaseTransport):
         if url.scheme not in ("http", "https"):
             raise RefusedAddress(f"only http and https URLs are fetched, not {url.scheme}", request=request)
         port = url.port or (443 if url.scheme == "https" else 80)
+        host = url.raw_host.decode("ascii")  # an international name as IDNA
         try:
-            addresses = await self.resolver(url.host, port)
-            self.policy.check(url.host, addresses)
+            addresses = await self.resolver(host, port)
+            self.policy.check(host, addresses)
         except httpx.ConnectError as exc:
             raise type(exc)(str(exc), request=request) from exc
         pinned = httpx.Request(
@@ -134,7 +136,7 @@ class PinnedTransport(httpx.AsyncBaseTransport):
             url.copy_with(host=str(addresses[0]), port=port),
             headers=request.headers,  # Host: the name asked for
             stream=request.stream,
-            extensions={**request.extensions, "sni_hostname": url.host},
+            extensions={**request.extensions, "sni_hostname": host},
         )
         return await self._inner.handle_async_request(pinned)
 

@@ -23,14 +23,25 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
+# Where the stages' internal messages carry the article they are about.
+ARTICLE_FIELDS = ("article", "clean", "withdraw", "copy")
+
+
 def article_id_in(original: bytes) -> str | None:
-    """The article_id of a message that is a JSON object with one, for its dead letter."""
+    """The article_id of a message that names one (at its top level, or in the article it
+    carries), for its dead letter."""
     try:
         payload = orjson.loads(original)
     except orjson.JSONDecodeError:
         return None
-    article_id = payload.get("article_id") if isinstance(payload, dict) else None
-    return article_id if isinstance(article_id, str) else None
+    if not isinstance(payload, dict):
+        return None
+    candidates = [payload, *(payload.get(name) for name in ARTICLE_FIELDS)]
+    for candidate in candidates:
+        article_id = candidate.get("article_id") if isinstance(candidate, dict) else None
+        if isinstance(article_id, str):
+            return article_id
+    return None
 
 
 def dead_letter(

@@ -80,3 +80,4 @@ WEB_STREAMS_DROPPED = Counter(
     ["reason"],
 )
 _start_at_zero(WEB_STREAMS_DROPPED, ("slow", "backlog", "full"))
+_start_at_zero(HTTP_REFUSED, ("401", "503"))

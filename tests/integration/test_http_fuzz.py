@@ -105,6 +105,10 @@ def requests(draw) -> dict:
     auth = f"Bearer {right}" if draw(st.integers(0, 9)) < 7 else draw(authorization)
     if auth is not None:
         headers["Authorization"] = auth
+    if draw(st.integers(0, 3)) == 0:
+        headers["Cookie"] = draw(
+            st.sampled_from([f"wirewatch_read_token={READ_TOKEN}".encode(), b"a=b"]) | header_bytes
+        )
     request = {"method": method.upper(), "path": url_path, "params": params, "headers": headers, "body": None}
     if method == "post":
         body = draw(ingest_body)

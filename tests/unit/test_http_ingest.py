@@ -16,6 +16,7 @@ from agents.http_ingest import (
     refused_whole,
 )
 from agents.logic.ingest import Entry, Refused
+from streams.deadletter import article_id_in
 
 TOKEN = "s3cret-token"
 
@@ -140,3 +141,18 @@ def test_a_batch_refused_whole_is_one_dead_letter_that_counts_the_refusals():
     summary = refused_whole(b"the whole body", refused, 10, "POST /ingest from 127.0.0.1")
     assert summary.reason == "malformed_json" and summary.original == b"the whole body"
     assert "9 of its 10 articles" in summary.error and "malformed_json 7, empty_body 2" in summary.error
+
+
+@pytest.mark.parametrize(
+    ("message", "article_id"),
+    [
+        (b'{"article_id": "a-1", "body": 3}', "a-1"),
+        (b'{"clean": {"article_id": "a-2"}, "duplicate_of": null}', "a-2"),
+        (b'{"mention": {}, "article": {"article_id": "a-3"}}', "a-3"),
+        (b'{"article_id": 7}', None),
+        (b'["a-4"]', None),
+        (b'{"article_id": "a-5", ', None),
+    ],
+)
+def test_a_stage_dead_letter_names_the_article_its_message_carries(message, article_id):
+    assert article_id_in(message) == article_id
