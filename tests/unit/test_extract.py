@@ -1114,3 +1114,11 @@ def test_every_subtype_and_category_is_in_the_contract():
 def test_a_text_too_short_to_tell_its_language_is_read_as_english(nlp):
     out = extract_article(article("Gunmen kill a ranger in Garissa.", language="und"), nlp)
     assert [e["type"] for e in out["events"]] == ["killed"]
+
+
+def test_someone_reported_killed_is_the_victim_and_counted(nlp):
+    out = extract_article(
+        article("The cell's leader, Timur Vakhayev, was reported killed near Gudermes on Saturday."), nlp
+    )
+    event = only_event(out, "killed")
+    assert roles(event) == {"Timur Vakhayev": "victim"} and event["casualties"] == {"killed": 1}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from . import taxonomy as tx
+from .arguments import bare_participle
 from .entities import ArticleEntities
 from .timex import SMALL_NUMBERS
 
@@ -141,6 +142,8 @@ def _casualty_nouns(token: Token) -> list[Token]:
         deps = ("nsubj",)
     elif any(c.dep_ == "auxpass" for c in token.children):
         deps = ("nsubjpass",)
+    elif bare_participle(token):
+        return [c for c in token.head.children if c.dep_ in ("nsubjpass", "nsubj")]  # "was reported killed"
     else:
         deps = ("dobj",)
     nouns = [c for c in token.children if c.dep_ in deps]
