@@ -1122,3 +1122,8 @@ def test_someone_reported_killed_is_the_victim_and_counted(nlp):
     )
     event = only_event(out, "killed")
     assert roles(event) == {"Timur Vakhayev": "victim"} and event["casualties"] == {"killed": 1}
+
+
+def test_what_protesters_demand_is_no_event(nlp):
+    body = "Teachers rallied in Kisumu on Monday, demanding the release of colleagues arrested last week."
+    assert [e["type"] for e in extract_article(article(body), nlp)["events"]] == ["other"]

@@ -300,12 +300,14 @@ def _excluded(token: Token) -> bool:
     if _purpose_infinitive(token):
         return True  # "police who had come to detain him": what they meant to do, not what happened
     node = token
-    for _ in range(3):
+    for step in range(4):
         if node.head.i == node.i:
             break
         node = node.head
-        if node.lemma_ in tx.IRREALIS_HEADS:
+        if step < 3 and node.lemma_ in tx.IRREALIS_HEADS:
             return True  # "suspected of planning a terrorist attack"
+        if node.lemma_ in tx.DEMAND_HEADS or (node.lower_ == "against" and node.head.lemma_ in tx.GATHERING_LEMMAS):
+            return True  # "protesters demanding the release of detained leaders": a demand, not an event
     return False
 
 

@@ -379,7 +379,9 @@ ROLE_SLOTS = {
 # Verbs whose grammatical subject undergoes the event ("X died") or takes the post ("X succeeded Y").
 SUBJECT_IS_PATIENT = frozenset({"die", "explode", "resign", "step", "flood", "drown", "capsize"})
 SUCCESSION_LEMMAS = frozenset({"succeed", "replace"})
-GATHERING_LEMMAS = frozenset({"rally", "protest", "demonstration"})
+GATHERING_LEMMAS = frozenset({"rally", "protest", "demonstration", "demonstrate"})
+# What a gathering asks for or rejects is its subject, not an event of its own.
+DEMAND_HEADS = frozenset({"demand", "reject", "denounce"})
 # Noun triggers whose possessor undergoes the event ("Kebekov's death", "his arrest").
 POSSESSOR_IS_PATIENT = frozenset({"killed", "arrested", "sentenced", "leadership_change", "other"})
 
