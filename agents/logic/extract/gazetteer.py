@@ -620,3 +620,9 @@ def gazetteer() -> Gazetteer:
     with contextlib.suppress(OSError):
         built.dump(path)
     return built
+
+
+if __name__ == "__main__":
+    # `make gazetteer`: build the cache now rather than in the first process that extracts.
+    gazetteer()
+    print(f"gazetteer: {cache_path()}")
