@@ -1127,3 +1127,9 @@ def test_someone_reported_killed_is_the_victim_and_counted(nlp):
 def test_what_protesters_demand_is_no_event(nlp):
     body = "Teachers rallied in Kisumu on Monday, demanding the release of colleagues arrested last week."
     assert [e["type"] for e in extract_article(article(body), nlp)["events"]] == ["other"]
+
+
+def test_the_name_after_a_colon_is_the_unnamed_victim(nlp):
+    body = "Investigators said they had killed another suspect in Baksan on Friday: Islam Tlupov, 24."
+    event = only_event(extract_article(article(body), nlp), "killed")
+    assert roles(event) == {"Islam Tlupov": "victim"} and event["casualties"] == {"killed": 1}

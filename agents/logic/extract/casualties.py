@@ -173,7 +173,7 @@ def _count(noun: Token, kind: str, entities: ArticleEntities) -> list[Casualty]:
         if value is None:
             number = next((c for c in item.children if c.dep_ == "nummod"), None)
             value = _number(number) if number is not None else None
-        if value is None and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in item.children):
+        if value is None and any(c.dep_ == "det" and c.lower_ in ("a", "an", "another") for c in item.children):
             value = 1
         if value is None:
             continue

@@ -134,6 +134,7 @@ def find_events(doc: Doc, entities: ArticleEntities, times: list[TimeExpr]) -> l
             _follow_up(sent, index, paragraph, entities, before)
     _record_pledge_affiliations(events)
     for event in events:
+        _name_after_colon(event, entities)
         if event.time() is None and event.type not in tx.COMMUNICATION_TYPES:
             event.mentions[0].time = _date_in_effect(event.mentions[0], sentences, sentence_times)
     return events
@@ -472,6 +473,18 @@ def _follow_up(
         event.extra_casualties.extend(c for c in sentence_casualties(sent, entities) if c.kind == "injured")
 
 
+def _name_after_colon(event: Event, entities: ArticleEntities) -> None:
+    """'... said they had killed another militant in Nalchik: Ruslan Bekov, 27.': the person a colon
+    after the trigger names is the unnamed participant."""
+    first = event.mentions[0]
+    doc = first.sent.doc
+    colon = next((t for t in doc[first.main.i + 1 : min(len(doc), first.sent.end + 1)] if t.text == ":"), None)
+    role = _indefinite_role(event, entities) if colon is not None and colon.i + 1 < len(doc) else None
+    named = entities.at(colon.i + 1) if role else None
+    if named is not None and named.kind == "person":
+        _add_actor(event, named, role)
+
+
 def _name_the_newcomer(sent: Span, event: Event, entities: ArticleEntities) -> None:
     """'Gunmen shot dead a prominent imam in Kizilyurt. Magomed Khidirov, 52, had spoken out ...':
     a participant the event brought in as 'a/an <person noun>' is the person the next sentence
@@ -508,7 +521,7 @@ def _indefinite_role(event: Event, entities: ArticleEntities) -> str | None:
                 role = patient if trigger.lemma_ in tx.SUBJECT_IS_PATIENT else agent
             else:
                 continue
-            indefinite = any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in noun.children)
+            indefinite = any(c.dep_ == "det" and c.lower_ in ("a", "an", "another") for c in noun.children)
             person = noun.lemma_ in ROLE_NOUNS or noun.lemma_ in tx.PERSON_NOUNS
             if indefinite and person and role not in taken and not entities_of(noun, entities):
                 return role
