@@ -1133,3 +1133,20 @@ def test_the_name_after_a_colon_is_the_unnamed_victim(nlp):
     body = "Investigators said they had killed another suspect in Baksan on Friday: Islam Tlupov, 24."
     event = only_event(extract_article(article(body), nlp), "killed")
     assert roles(event) == {"Islam Tlupov": "victim"} and event["casualties"] == {"killed": 1}
+
+
+@pytest.mark.parametrize(
+    "body, kind",
+    [
+        ("Traders blocked the main road in Eldoret on Monday to protest against new market fees.", "other"),
+        ("Nurses in Kisumu on strike over unpaid allowances.", "other"),
+        ("Clashes between two herding clans near Isiolo on Monday left three dead.", "killed"),
+    ],
+)
+def test_headline_style_reports_of_gatherings_and_clashes_are_events(nlp, body, kind):
+    assert [e["type"] for e in extract_article(article(body), nlp)["events"]] == [kind]
+
+
+def test_a_threat_to_protest_is_no_protest(nlp):
+    out = extract_article(article("Unions in Eldoret threatened on Monday to protest."), nlp)
+    assert [e["type"] for e in out["events"]] == ["statement"]

@@ -330,6 +330,8 @@ def _purpose_infinitive(verb: Token) -> bool:
     if not any(c.tag_ == "TO" for c in auxiliaries) or any(c.lemma_ == "have" for c in auxiliaries):
         return False  # a perfect infinitive reports the past: "is believed to have been killed"
     head = verb.head.lemma_
+    if verb.lemma_ in tx.GATHERING_LEMMAS and head not in tx.IRREALIS_HEADS and head not in tx.ANNOUNCING_LEMMAS:
+        return False  # "gathered to protest", "blocked the road to protest": gathering is protesting
     return head not in tx.REALISING_HEADS and head not in tx.ALLEGE_LEMMAS and head not in tx.REPORTING_LEMMAS
 
 
@@ -342,7 +344,7 @@ def _generic(plural: Token) -> bool:
         and c.lower_ in ("in", "near", "at", "across")
         and any(t.ent_type_ in ("GPE", "LOC", "FAC") for t in c.subtree)
         for c in plural.children
-    )
+    ) or any(c.dep_ == "prep" and c.lower_ == "between" for c in plural.children)  # "clashes between two clans"
     if plural.head.lemma_ in ("become", "remain", "be", "continue"):
         return True
     return not (placed or _episodic_subject(plural))

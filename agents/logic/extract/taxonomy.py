@@ -380,6 +380,8 @@ ROLE_SLOTS = {
 SUBJECT_IS_PATIENT = frozenset({"die", "explode", "resign", "step", "flood", "drown", "capsize"})
 SUCCESSION_LEMMAS = frozenset({"succeed", "replace"})
 GATHERING_LEMMAS = frozenset({"rally", "protest", "demonstration", "demonstrate"})
+# Verbs that announce what someone will do: "threatened to protest" is no protest yet.
+ANNOUNCING_LEMMAS = frozenset({"threaten", "vow", "call", "urge", "promise", "pledge", "warn", "want", "hope"})
 # What a gathering asks for or rejects is its subject, not an event of its own.
 DEMAND_HEADS = frozenset({"demand", "reject", "denounce"})
 # Noun triggers whose possessor undergoes the event ("Kebekov's death", "his arrest").
@@ -452,8 +454,8 @@ def trigger_type(token: Token) -> str | None:
                 return "bombing"  # "Air Force strikes", "drone and missile strikes"
             if any(c.dep_ == "prep" and c.lower_ in ("on", "at", "against") for c in token.children):
                 return "bombing"  # "a strike on the depot"
-            if token.head.lemma_ == "on" and token.head.head.lemma_ == "go":
-                return "other"  # "workers went on strike"
+            if token.head.lower_ == "on" and token.dep_ == "pobj":
+                return "other"  # "workers went on strike", "teachers on strike over pay"
             return None
         if lemma == "allegiance" or lemma == "oath":
             return None if token.head.pos_ == "VERB" and token.head.lemma_ in PLEDGE_VERBS else NOUN_TRIGGERS[lemma]
