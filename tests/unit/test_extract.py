@@ -1141,6 +1141,7 @@ def test_the_name_after_a_colon_is_the_unnamed_victim(nlp):
         ("Traders blocked the main road in Eldoret on Monday to protest against new market fees.", "other"),
         ("Nurses in Kisumu on strike over unpaid allowances.", "other"),
         ("Clashes between two herding clans near Isiolo on Monday left three dead.", "killed"),
+        ("Rioters tore down campaign posters in Kisumu on Monday.", "other"),
     ],
 )
 def test_headline_style_reports_of_gatherings_and_clashes_are_events(nlp, body, kind):

@@ -380,6 +380,8 @@ ROLE_SLOTS = {
 SUBJECT_IS_PATIENT = frozenset({"die", "explode", "resign", "step", "flood", "drown", "capsize"})
 SUCCESSION_LEMMAS = frozenset({"succeed", "replace"})
 GATHERING_LEMMAS = frozenset({"rally", "protest", "demonstration", "demonstrate"})
+# People a gathering is reported through, as the subject of what they did.
+GATHERING_PARTICIPANTS = frozenset({"rioter", "protester", "protestor", "demonstrator", "mob"})
 # Verbs that announce what someone will do: "threatened to protest" is no protest yet.
 ANNOUNCING_LEMMAS = frozenset({"threaten", "vow", "call", "urge", "promise", "pledge", "warn", "want", "hope"})
 # What a gathering asks for or rejects is its subject, not an event of its own.
@@ -446,6 +448,13 @@ def trigger_type(token: Token) -> str | None:
             return "clash" if exchanged else None
         if lemma == "fire" and not _is_blaze(token, compound):
             return None  # "came under fire", "set fire to": not a disaster
+        if (
+            lemma in GATHERING_PARTICIPANTS
+            and token.dep_ == "nsubj"
+            and token.head.pos_ == "VERB"
+            and token.head.lemma_ not in REPORTING_LEMMAS
+        ):
+            return "other"  # "rioters tore down billboards", "protesters blocked the road"
         if lemma in EXPLOSIVE_INSTRUMENTS and _used_against(token, compound):
             return "bombing"  # "killed by a roadside bomb", "their vehicle hit an IED"
         if lemma == "strike":
@@ -665,7 +674,10 @@ _SUBTYPE_WORDS: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
         ("abduction", frozenset({"abduct", "kidnap", "abduction", "kidnapping", "hostage", "kidnapper"})),
         (
             "protest",
-            frozenset({"protest", "demonstrate", "demonstration", "rally", "picket", "sit-in", "strike", "march"}),
+            frozenset(
+                {"protest", "demonstrate", "demonstration", "rally", "picket", "sit-in", "strike", "march"}
+                | {"protester", "protestor", "demonstrator"}
+            ),
         ),
     ),
 }
