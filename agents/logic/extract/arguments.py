@@ -234,8 +234,10 @@ def _after_comma(token: Token, entity: Entity) -> bool:
 
 def _argument_tokens(trigger: Token, lemma: str) -> list[tuple[Token, str]]:
     args: list[tuple[Token, str]] = []
-    passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in trigger.children) or (
-        trigger.dep_ == "acl" and trigger.tag_ == "VBN"
+    passive = (
+        any(c.dep_ in ("auxpass", "nsubjpass") for c in trigger.children)
+        or (trigger.dep_ == "acl" and trigger.tag_ == "VBN")
+        or bare_participle(trigger)
     )
     subject_is_patient = lemma in tx.SUBJECT_IS_PATIENT
     for child in trigger.children:
@@ -305,6 +307,17 @@ def _prepositional(prep: Token) -> list[tuple[Token, str]]:
     if slot is None:
         return []
     return [(c, slot) for c in prep.children if c.dep_ == "pobj"]
+
+
+def bare_participle(verb: Token) -> bool:
+    """'was reported killed', 'is feared dead', 'were believed kidnapped': a past participle
+    with no auxiliary of its own, completing another verb, says what was done to that verb's
+    subject."""
+    return (
+        verb.tag_ == "VBN"
+        and verb.dep_ in ("xcomp", "oprd", "ccomp")
+        and not any(c.dep_ in ("aux", "auxpass") for c in verb.children)
+    )
 
 
 def _inherited_subject(trigger: Token, passive: bool, subject_is_patient: bool) -> list[tuple[Token, str]]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from . import taxonomy as tx
+from .arguments import bare_participle
 from .entities import ArticleEntities
 from .timex import SMALL_NUMBERS
 
@@ -141,6 +142,8 @@ def _casualty_nouns(token: Token) -> list[Token]:
         deps = ("nsubj",)
     elif any(c.dep_ == "auxpass" for c in token.children):
         deps = ("nsubjpass",)
+    elif bare_participle(token):
+        return [c for c in token.head.children if c.dep_ in ("nsubjpass", "nsubj")]  # "was reported killed"
     else:
         deps = ("dobj",)
     nouns = [c for c in token.children if c.dep_ in deps]
@@ -170,7 +173,7 @@ def _count(noun: Token, kind: str, entities: ArticleEntities) -> list[Casualty]:
         if value is None:
             number = next((c for c in item.children if c.dep_ == "nummod"), None)
             value = _number(number) if number is not None else None
-        if value is None and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in item.children):
+        if value is None and any(c.dep_ == "det" and c.lower_ in ("a", "an", "another") for c in item.children):
             value = 1
         if value is None:
             continue

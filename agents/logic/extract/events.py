@@ -134,6 +134,7 @@ def find_events(doc: Doc, entities: ArticleEntities, times: list[TimeExpr]) -> l
             _follow_up(sent, index, paragraph, entities, before)
     _record_pledge_affiliations(events)
     for event in events:
+        _name_after_colon(event, entities)
         if event.time() is None and event.type not in tx.COMMUNICATION_TYPES:
             event.mentions[0].time = _date_in_effect(event.mentions[0], sentences, sentence_times)
     return events
@@ -300,12 +301,14 @@ def _excluded(token: Token) -> bool:
     if _purpose_infinitive(token):
         return True  # "police who had come to detain him": what they meant to do, not what happened
     node = token
-    for _ in range(3):
+    for step in range(4):
         if node.head.i == node.i:
             break
         node = node.head
-        if node.lemma_ in tx.IRREALIS_HEADS:
+        if step < 3 and node.lemma_ in tx.IRREALIS_HEADS:
             return True  # "suspected of planning a terrorist attack"
+        if node.lemma_ in tx.DEMAND_HEADS or (node.lower_ == "against" and node.head.lemma_ in tx.GATHERING_LEMMAS):
+            return True  # "protesters demanding the release of detained leaders": a demand, not an event
     return False
 
 
@@ -327,6 +330,8 @@ def _purpose_infinitive(verb: Token) -> bool:
     if not any(c.tag_ == "TO" for c in auxiliaries) or any(c.lemma_ == "have" for c in auxiliaries):
         return False  # a perfect infinitive reports the past: "is believed to have been killed"
     head = verb.head.lemma_
+    if verb.lemma_ in tx.GATHERING_LEMMAS and head not in tx.IRREALIS_HEADS and head not in tx.ANNOUNCING_LEMMAS:
+        return False  # "gathered to protest", "blocked the road to protest": gathering is protesting
     return head not in tx.REALISING_HEADS and head not in tx.ALLEGE_LEMMAS and head not in tx.REPORTING_LEMMAS
 
 
@@ -339,7 +344,7 @@ def _generic(plural: Token) -> bool:
         and c.lower_ in ("in", "near", "at", "across")
         and any(t.ent_type_ in ("GPE", "LOC", "FAC") for t in c.subtree)
         for c in plural.children
-    )
+    ) or any(c.dep_ == "prep" and c.lower_ == "between" for c in plural.children)  # "clashes between two clans"
     if plural.head.lemma_ in ("become", "remain", "be", "continue"):
         return True
     return not (placed or _episodic_subject(plural))
@@ -470,6 +475,18 @@ def _follow_up(
         event.extra_casualties.extend(c for c in sentence_casualties(sent, entities) if c.kind == "injured")
 
 
+def _name_after_colon(event: Event, entities: ArticleEntities) -> None:
+    """'... said they had killed another militant in Nalchik: Ruslan Bekov, 27.': the person a colon
+    after the trigger names is the unnamed participant."""
+    first = event.mentions[0]
+    doc = first.sent.doc
+    colon = next((t for t in doc[first.main.i + 1 : min(len(doc), first.sent.end + 1)] if t.text == ":"), None)
+    role = _indefinite_role(event, entities) if colon is not None and colon.i + 1 < len(doc) else None
+    named = entities.at(colon.i + 1) if role else None
+    if named is not None and named.kind == "person":
+        _add_actor(event, named, role)
+
+
 def _name_the_newcomer(sent: Span, event: Event, entities: ArticleEntities) -> None:
     """'Gunmen shot dead a prominent imam in Kizilyurt. Magomed Khidirov, 52, had spoken out ...':
     a participant the event brought in as 'a/an <person noun>' is the person the next sentence
@@ -506,7 +523,7 @@ def _indefinite_role(event: Event, entities: ArticleEntities) -> str | None:
                 role = patient if trigger.lemma_ in tx.SUBJECT_IS_PATIENT else agent
             else:
                 continue
-            indefinite = any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in noun.children)
+            indefinite = any(c.dep_ == "det" and c.lower_ in ("a", "an", "another") for c in noun.children)
             person = noun.lemma_ in ROLE_NOUNS or noun.lemma_ in tx.PERSON_NOUNS
             if indefinite and person and role not in taken and not entities_of(noun, entities):
                 return role

@@ -18,10 +18,10 @@ import contextlib
 import csv
 import hashlib
 import json
-import marshal
 import math
 import os
 import re
+import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
 from functools import cache
@@ -30,6 +30,8 @@ from importlib.resources import files
 from pathlib import Path
 
 from unidecode import unidecode
+
+from streams.settings import settings
 
 # Regions whose GeoNames admin1 spelling differs from English news usage; the key is
 # (country, admin1 as in rg_cities1000), the value the display name and the aliases that
@@ -207,46 +209,60 @@ class Gazetteer:
     # -- the on-disk cache ----------------------------------------------------------------
 
     def dump(self, path: Path) -> None:
-        """Every entry once as a plain tuple, the indexes as tuples of entry numbers: marshal
-        reads that back several times faster than pickle reads the objects."""
+        """An SQLite file: every entry once, and each name index as rows of entry numbers. A
+        process opens it in milliseconds and reads only the names its articles look up,
+        instead of holding every name in memory."""
         numbers: dict[int, int] = {}
         rows: list[tuple] = []
 
         def number(place: Place) -> int:
             if id(place) not in numbers:
                 numbers[id(place)] = len(rows)
-                rows.append(tuple(getattr(place, f) for f in _PLACE_FIELDS))
+                rows.append((len(rows), *_row(place)))
             return numbers[id(place)]
 
-        def numbered(index: dict[str, list[Place]]) -> dict[str, tuple[int, ...]]:
-            return {key: tuple(number(p) for p in places) for key, places in index.items()}
-
-        data = {
-            "by_norm": numbered(self._by_norm),
-            "by_fold": numbered(self._by_fold),
-            "districts": numbered(self._districts),
-            "regions": [(cc, name, number(p)) for (cc, name), p in self._regions.items()],
-            "countries": [(iso, number(p)) for iso, p in self._countries.items()],
-            "macro_regions": [number(p) for p in self._macro_regions],
-        }
-        data["rows"] = rows
+        names = [
+            (index_name, key, ",".join(str(number(p)) for p in places))
+            for index_name, index in (("norm", self._by_norm), ("fold", self._by_fold), ("district", self._districts))
+            for key, places in index.items()
+        ]
+        regions = [("region", f"{cc}|{name}", str(number(p))) for (cc, name), p in self._regions.items()]
+        countries = [("country", iso, str(number(p))) for iso, p in self._countries.items()]
+        macro = [("macro", "all", ",".join(str(number(p)) for p in self._macro_regions))]
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_bytes(marshal.dumps(data))
+        partial.unlink(missing_ok=True)
+        with contextlib.closing(sqlite3.connect(partial)) as db:
+            db.execute(f"CREATE TABLE places (id INTEGER PRIMARY KEY, {', '.join(_PLACE_FIELDS)})")
+            db.execute("CREATE TABLE names (kind TEXT, key TEXT, ids TEXT, PRIMARY KEY (kind, key)) WITHOUT ROWID")
+            db.executemany(f"INSERT INTO places VALUES ({', '.join('?' * (len(_PLACE_FIELDS) + 1))})", rows)
+            db.executemany("INSERT INTO names VALUES (?, ?, ?)", names + regions + countries + macro)
+            db.commit()
         partial.replace(path)  # atomic: a reader never sees half a file
+        for stale in path.parent.glob("gazetteer-*.sqlite"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: Path) -> Gazetteer:
-        """The cached gazetteer; its name indexes turn entry numbers into places on lookup."""
-        data = marshal.loads(path.read_bytes())
-        places = _Entries(data["rows"])
+        """The cached gazetteer, read on lookup."""
+        if not path.exists():
+            raise FileNotFoundError(path)
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        places = _Entries(db)
         gaz = cls()
-        gaz._by_norm = _NumberedIndex(data["by_norm"], places)
-        gaz._by_fold = _NumberedIndex(data["by_fold"], places)
-        gaz._districts = _NumberedIndex(data["districts"], places)
-        gaz._regions = {(cc, name): places[i] for cc, name, i in data["regions"]}
-        gaz._countries = {iso: places[i] for iso, i in data["countries"]}
-        gaz._macro_regions = [places[i] for i in data["macro_regions"]]
+        gaz._by_norm = _StoredIndex(db, "norm", places)
+        gaz._by_fold = _StoredIndex(db, "fold", places)
+        gaz._districts = _StoredIndex(db, "district", places)
+        small = {
+            (kind, key): [places[int(i)] for i in ids.split(",") if i]
+            for kind, key, ids in db.execute(
+                "SELECT kind, key, ids FROM names WHERE kind IN ('region', 'country', 'macro')"
+            )
+        }
+        gaz._regions = {tuple(key.split("|", 1)): found[0] for (kind, key), found in small.items() if kind == "region"}
+        gaz._countries = {key: found[0] for (kind, key), found in small.items() if kind == "country"}
+        gaz._macro_regions = small.get(("macro", "all"), [])
         return gaz
 
     # -- building -------------------------------------------------------------------------
@@ -537,34 +553,45 @@ def _trusted_best(places: list[Place], context: Context) -> Place | None:
 
 
 class _Entries:
-    """Cached rows made places on first use, each once (so that lookups keep returning the
+    """Stored entries made places on first use, each once (so that lookups keep returning the
     same object for the same place, as the built gazetteer does)."""
 
-    def __init__(self, rows: list[tuple]) -> None:
-        self._rows = rows
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
         self._made: dict[int, Place] = {}
 
     def __getitem__(self, number: int) -> Place:
         place = self._made.get(number)
         if place is None:
-            place = self._made[number] = Place(*self._rows[number])
+            row = self._db.execute(f"SELECT {', '.join(_PLACE_FIELDS)} FROM places WHERE id = ?", (number,)).fetchone()
+            place = self._made[number] = _place(row)
         return place
 
 
-class _NumberedIndex:
-    """A read-only name index over entry numbers, with the dict methods the lookups use."""
+class _StoredIndex:
+    """A read-only name index in the cache file, with the dict method the lookups use."""
 
-    def __init__(self, index: dict[str, tuple[int, ...]], places: _Entries) -> None:
-        self._index = index
+    def __init__(self, db: sqlite3.Connection, kind: str, places: _Entries) -> None:
+        self._db = db
+        self._kind = kind
         self._places = places
 
     def get(self, key: str, default=None):
-        numbers = self._index.get(key)
-        return default if numbers is None else [self._places[i] for i in numbers]
+        found = self._db.execute("SELECT ids FROM names WHERE kind = ? AND key = ?", (self._kind, key)).fetchone()
+        return default if found is None else [self._places[int(i)] for i in found[0].split(",")]
+
+
+def _row(place: Place) -> tuple:
+    return tuple("|".join(place.members) if f == "members" else getattr(place, f) for f in _PLACE_FIELDS)
+
+
+def _place(row: tuple) -> Place:
+    values = dict(zip(_PLACE_FIELDS, row, strict=True))
+    values["members"] = tuple(values["members"].split("|")) if values["members"] else ()
+    return Place(**values)
 
 
 _PLACE_FIELDS = tuple(f.name for f in fields(Place))
-CACHE_DIR_VARIABLE = "WIREWATCH_CACHE_DIR"
 
 
 def cache_path() -> Path:
@@ -575,11 +602,8 @@ def cache_path() -> Path:
     )
     code = Path(__file__).read_bytes()
     key = hashlib.sha256(versions.encode() + code).hexdigest()[:16]
-    base = (
-        os.environ.get(CACHE_DIR_VARIABLE)
-        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wirewatch"
-    )
-    return Path(base) / f"gazetteer-{key}.marshal"
+    base = settings.cache_dir or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wirewatch"
+    return Path(base) / f"gazetteer-{key}.sqlite"
 
 
 @cache
@@ -590,9 +614,15 @@ def gazetteer() -> Gazetteer:
     path = cache_path()
     try:
         return Gazetteer.load(path)
-    except (OSError, ValueError, EOFError, TypeError, KeyError):
+    except (OSError, sqlite3.Error):
         pass
     built = Gazetteer.build()
     with contextlib.suppress(OSError):
         built.dump(path)
     return built
+
+
+if __name__ == "__main__":
+    # `make gazetteer`: build the cache now rather than in the first process that extracts.
+    gazetteer()
+    print(f"gazetteer: {cache_path()}")

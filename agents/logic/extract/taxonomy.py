@@ -379,7 +379,13 @@ ROLE_SLOTS = {
 # Verbs whose grammatical subject undergoes the event ("X died") or takes the post ("X succeeded Y").
 SUBJECT_IS_PATIENT = frozenset({"die", "explode", "resign", "step", "flood", "drown", "capsize"})
 SUCCESSION_LEMMAS = frozenset({"succeed", "replace"})
-GATHERING_LEMMAS = frozenset({"rally", "protest", "demonstration"})
+GATHERING_LEMMAS = frozenset({"rally", "protest", "demonstration", "demonstrate"})
+# People a gathering is reported through, as the subject of what they did.
+GATHERING_PARTICIPANTS = frozenset({"rioter", "protester", "protestor", "demonstrator", "mob"})
+# Verbs that announce what someone will do: "threatened to protest" is no protest yet.
+ANNOUNCING_LEMMAS = frozenset({"threaten", "vow", "call", "urge", "promise", "pledge", "warn", "want", "hope"})
+# What a gathering asks for or rejects is its subject, not an event of its own.
+DEMAND_HEADS = frozenset({"demand", "reject", "denounce"})
 # Noun triggers whose possessor undergoes the event ("Kebekov's death", "his arrest").
 POSSESSOR_IS_PATIENT = frozenset({"killed", "arrested", "sentenced", "leadership_change", "other"})
 
@@ -442,6 +448,13 @@ def trigger_type(token: Token) -> str | None:
             return "clash" if exchanged else None
         if lemma == "fire" and not _is_blaze(token, compound):
             return None  # "came under fire", "set fire to": not a disaster
+        if (
+            lemma in GATHERING_PARTICIPANTS
+            and token.dep_ == "nsubj"
+            and token.head.pos_ == "VERB"
+            and token.head.lemma_ not in REPORTING_LEMMAS
+        ):
+            return "other"  # "rioters tore down billboards", "protesters blocked the road"
         if lemma in EXPLOSIVE_INSTRUMENTS and _used_against(token, compound):
             return "bombing"  # "killed by a roadside bomb", "their vehicle hit an IED"
         if lemma == "strike":
@@ -450,8 +463,8 @@ def trigger_type(token: Token) -> str | None:
                 return "bombing"  # "Air Force strikes", "drone and missile strikes"
             if any(c.dep_ == "prep" and c.lower_ in ("on", "at", "against") for c in token.children):
                 return "bombing"  # "a strike on the depot"
-            if token.head.lemma_ == "on" and token.head.head.lemma_ == "go":
-                return "other"  # "workers went on strike"
+            if token.head.lower_ == "on" and token.dep_ == "pobj":
+                return "other"  # "workers went on strike", "teachers on strike over pay"
             return None
         if lemma == "allegiance" or lemma == "oath":
             return None if token.head.pos_ == "VERB" and token.head.lemma_ in PLEDGE_VERBS else NOUN_TRIGGERS[lemma]
@@ -661,7 +674,10 @@ _SUBTYPE_WORDS: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
         ("abduction", frozenset({"abduct", "kidnap", "abduction", "kidnapping", "hostage", "kidnapper"})),
         (
             "protest",
-            frozenset({"protest", "demonstrate", "demonstration", "rally", "picket", "sit-in", "strike", "march"}),
+            frozenset(
+                {"protest", "demonstrate", "demonstration", "rally", "picket", "sit-in", "strike", "march"}
+                | {"protester", "protestor", "demonstrator"}
+            ),
         ),
     ),
 }
