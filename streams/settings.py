@@ -46,11 +46,27 @@ class Settings:
     fetch_max_bytes: int = field(default_factory=lambda: int(_env("FETCH_MAX_BYTES", "10000000")))
     ingest_token: str = field(default_factory=lambda: _env("INGEST_TOKEN", ""), repr=False)
     ingest_max_bytes: int = field(default_factory=lambda: int(_env("INGEST_MAX_BYTES", "10000000")))
+    # How every part reaches Kafka (streams.connection builds the clients' arguments from these).
+    kafka_security_protocol: str = field(default_factory=lambda: _env("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"))
+    kafka_ca_file: str = field(default_factory=lambda: _env("KAFKA_CA_FILE", ""))
+    kafka_cert_file: str = field(default_factory=lambda: _env("KAFKA_CERT_FILE", ""))
+    kafka_key_file: str = field(default_factory=lambda: _env("KAFKA_KEY_FILE", ""))
+    kafka_sasl_mechanism: str = field(default_factory=lambda: _env("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"))
+    kafka_username: str = field(default_factory=lambda: _env("KAFKA_USERNAME", ""))
+    kafka_password: str = field(default_factory=lambda: _env("KAFKA_PASSWORD", ""), repr=False)
+    kafka_password_file: str = field(default_factory=lambda: _env("KAFKA_PASSWORD_FILE", ""))
+    processing_guarantee: str = field(default_factory=lambda: _env("PROCESSING_GUARANTEE", "at_least_once"))
 
     def __post_init__(self) -> None:
         if not self.dedup_window_days > 0:
             raise ValueError(
                 f"WIREWATCH_DEDUP_WINDOW_DAYS must be a positive number of days, not {self.dedup_window_days}"
+            )
+
+        if self.processing_guarantee not in ("at_least_once", "exactly_once"):
+            raise ValueError(
+                "WIREWATCH_PROCESSING_GUARANTEE must be at_least_once or exactly_once, "
+                f"not {self.processing_guarantee!r}"
             )
 
     def topic(self, name: str) -> str:
