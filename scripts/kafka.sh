@@ -33,9 +33,11 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-KAFKA_VERSION=${KAFKA_VERSION:-3.9.1}
-KAFKA_LIBS=${KAFKA_LIBS:-$root/.kafka/libs-$KAFKA_VERSION}
 KAFKA_STATE_DIR=${KAFKA_STATE_DIR:-$root/.kafka/local}
+# Tested: 4.4.0 and 3.9.1. A state directory keeps the version it was made with.
+KAFKA_VERSION=${KAFKA_VERSION:-3.9.1}
+if [ -f "$KAFKA_STATE_DIR/version" ]; then KAFKA_VERSION=$(cat "$KAFKA_STATE_DIR/version"); fi
+KAFKA_LIBS=${KAFKA_LIBS:-$root/.kafka/libs-$KAFKA_VERSION}
 KAFKA_PORT=${KAFKA_PORT:-}
 KAFKA_START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}
 KAFKA_HEAP=${KAFKA_HEAP:--Xms256m -Xmx1g}
@@ -253,6 +255,7 @@ up() {
     cluster_id=$("${jvm[@]}" kafka.tools.StorageTool random-uuid)
     mapfile -t scram < <(scram_arguments)
     "${jvm[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$props" "${scram[@]}" >/dev/null
+    echo "$KAFKA_VERSION" > "$KAFKA_STATE_DIR/version"
   fi
   : > "$KAFKA_STATE_DIR/logs/server.log"
   nohup "${jvm[@]}" kafka.Kafka "$props" > "$KAFKA_STATE_DIR/stdout.log" 2>&1 &

@@ -56,6 +56,11 @@ class Broker(str):
     state_dir: Path
     security: str
 
+    @property
+    def version(self) -> str:
+        """The Apache Kafka release it runs."""
+        return (self.state_dir / "version").read_text().strip()
+
     def __new__(cls, bootstrap: str, state_dir: Path, security: str) -> Broker:
         broker = super().__new__(cls, bootstrap)
         broker.state_dir = state_dir
@@ -91,13 +96,16 @@ class Broker(str):
         return done.stdout
 
 
-def start_broker(state_dir: Path, security: str | None = None) -> Broker:
+def start_broker(state_dir: Path, security: str | None = None, version: str | None = None) -> Broker:
     """Start a broker keeping its data in state_dir (security: plaintext or sasl_ssl, by default
-    WIREWATCH_TEST_KAFKA_SECURITY or plaintext; a restart keeps what it was made with)."""
+    WIREWATCH_TEST_KAFKA_SECURITY or plaintext; version: an Apache Kafka release, by default
+    KAFKA_VERSION or scripts/kafka.sh's; a restart keeps what it was made with)."""
     security = security or os.environ.get("WIREWATCH_TEST_KAFKA_SECURITY", "plaintext")
     if (state_dir / "security").exists():
         security = (state_dir / "security").read_text().strip()
     env = {**os.environ, "KAFKA_STATE_DIR": str(state_dir), "KAFKA_SECURITY": security}
+    if version:
+        env["KAFKA_VERSION"] = version
     fresh = not (state_dir / "data" / "meta.properties").exists()
     up = subprocess.run([str(KAFKA_SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=300)
     if up.returncode != 0:
@@ -117,6 +125,25 @@ def stop_broker(state_dir: Path) -> None:
 def admin_settings(bootstrap: str) -> Settings:
     """How the harness's own clients connect: as the super user on a secure broker."""
     return bootstrap.settings() if isinstance(bootstrap, Broker) else Settings(broker=bootstrap)
+
+
+def process_tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process and its children so far; 0 once it is gone."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def free_port() -> int:
@@ -146,6 +173,9 @@ class Pipeline:
             "WIREWATCH_LOG_LEVEL": "info",
         }
         self.workers: list[subprocess.Popen] = []
+        # CPU seconds each worker (its own process and its extraction child) used from being ready
+        # (start-up, such as loading the spaCy model, left out) until it stopped.
+        self.worker_cpu: dict[str, float] = {}
 
     def topic(self, name: str) -> str:
         return self.prefix + name
@@ -185,6 +215,7 @@ class Pipeline:
         while time.monotonic() < deadline:
             text = log_path.read_text(errors="replace")
             if "[^Worker]: Ready" in text:
+                proc.cpu_at_ready = process_tree_cpu(proc.pid)
                 return proc
             if proc.poll() is not None:
                 raise HarnessError(f"worker {name} exited with {proc.returncode}:\n{text[-4000:]}")
@@ -193,6 +224,8 @@ class Pipeline:
 
     def stop_worker(self, proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 60) -> None:
         if proc.poll() is None:
+            used = process_tree_cpu(proc.pid) - getattr(proc, "cpu_at_ready", 0.0)
+            self.worker_cpu[proc.name] = self.worker_cpu.get(proc.name, 0.0) + used
             os.killpg(proc.pid, sig)
             try:
                 proc.wait(timeout)
@@ -264,9 +297,20 @@ class Pipeline:
             await consumer.stop()
         return messages
 
+    def read_records(self, name: str, timeout: float = 60.0, idle: float = 3.0) -> list:
+        """Every record on a topic (aiokafka ConsumerRecords: partition, offset, timestamp, headers,
+        value), read until `idle` quiet seconds."""
+        return asyncio.run(self._read(self.topic(name), lambda records: False, timeout, idle=idle, whole=True))
+
     async def _read(
-        self, topic: str, until, timeout: float, with_timestamps: bool = False, idle: float | None = None
-    ) -> list[tuple]:
+        self,
+        topic: str,
+        until,
+        timeout: float,
+        with_timestamps: bool = False,
+        idle: float | None = None,
+        whole: bool = False,
+    ) -> list:
         consumer = AIOKafkaConsumer(
             **connection.client_kwargs(self.admin, "harness"),
             enable_auto_commit=False,
@@ -288,7 +332,10 @@ class Pipeline:
                 if batch:
                     last_message = time.monotonic()
                 for records in batch.values():
-                    messages.extend(((r.timestamp if with_timestamps else r.key), r.value) for r in records)
+                    if whole:
+                        messages.extend(records)
+                    else:
+                        messages.extend(((r.timestamp if with_timestamps else r.key), r.value) for r in records)
         finally:
             await consumer.stop()
         return messages
