@@ -35,7 +35,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 KAFKA_STATE_DIR=${KAFKA_STATE_DIR:-$root/.kafka/local}
 # Tested: 4.4.0 and 3.9.1. A state directory keeps the version it was made with.
-KAFKA_VERSION=${KAFKA_VERSION:-3.9.1}
+KAFKA_VERSION=${KAFKA_VERSION:-4.4.0}
 if [ -f "$KAFKA_STATE_DIR/version" ]; then KAFKA_VERSION=$(cat "$KAFKA_STATE_DIR/version"); fi
 KAFKA_LIBS=${KAFKA_LIBS:-$root/.kafka/libs-$KAFKA_VERSION}
 KAFKA_PORT=${KAFKA_PORT:-}
@@ -71,7 +71,7 @@ fetch() {
   echo "kafka: resolving broker jars from Maven Central into $KAFKA_LIBS" >&2
   mkdir -p "$KAFKA_LIBS"
   local logging=()
-  if [ "$(kafka_major)" -ge 4 ]; then logging=(-Dkafka.logging=log4j2); fi
+  if [ "$(kafka_major)" -lt 4 ]; then logging=(-Dkafka.logging=reload4j); fi
   mvn -q -B -f "$here/kafka/pom.xml" dependency:copy-dependencies -Dkafka.version="$KAFKA_VERSION" "${logging[@]}" \
       -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS" >&2
   touch "$KAFKA_LIBS/.complete"
