@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help venv gazetteer up down demo test test-unit test-integration bench lint clean
+.PHONY: help venv gazetteer up down demo test test-unit test-integration test-secure bench lint clean
 
 help:
 	@echo "make demo   local broker + worker, sample feed in, enriched events out"
@@ -53,6 +53,12 @@ test-integration: venv gazetteer
 	scripts/system-deps.sh
 	scripts/kafka.sh fetch
 	$(PY) -m pytest -q -m integration $(PYTEST_ARGS)
+
+# The integration suite with its shared broker on SASL_SSL with ACLs (not part of `make test`).
+test-secure: venv gazetteer
+	scripts/system-deps.sh
+	scripts/kafka.sh fetch
+	WIREWATCH_TEST_KAFKA_SECURITY=sasl_ssl $(PY) -m pytest -q -m integration $(PYTEST_ARGS)
 
 bench: venv gazetteer
 	scripts/kafka.sh fetch

@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from agents.fetch import FetchError, fetch, new_client
 from agents.logic.ingest import Accepted, Item, Refused, expand_paths, read_bytes, read_file
-from streams import topics
+from streams import connection, topics
 from streams.deadletter import dead_letter
 from streams.settings import Settings
 
@@ -89,8 +89,7 @@ def _key(item: Refused) -> bytes | None:
 
 def new_producer(settings: Settings) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        bootstrap_servers=settings.broker,
-        client_id=f"{settings.app_id}-ingest",
+        **connection.client_kwargs(settings, "ingest"),
         acks="all",
         enable_idempotence=True,
         linger_ms=5,

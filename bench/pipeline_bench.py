@@ -112,10 +112,8 @@ def jit_seconds(pid: int) -> float:
 async def produce_paced(pipeline: Pipeline, records: list[dict], rate: float | None) -> None:
     """Send raw records as `wirewatch ingest` does, stamping received_at at send time; rate=None: flat out."""
     from agents.ingest import new_producer
-    from streams.settings import Settings
 
-    settings = Settings(broker=pipeline.bootstrap)
-    producer = new_producer(settings)
+    producer = new_producer(pipeline.settings())
     await producer.start()
     topic = pipeline.topic("articles.raw")
     started = time.monotonic()

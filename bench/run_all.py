@@ -16,6 +16,7 @@ BENCHES = [
     "pipeline_bench.py",
     "crash_bench.py",
     "http_edges_bench.py",
+    "rebalance_bench.py",
 ]
 
 

@@ -11,7 +11,7 @@ import math
 
 import faust
 
-from streams import topics, transport
+from streams import connection, topics, transport
 from streams.http_server import application_options
 from streams.monitor import RebalanceMonitor, metrics_page
 from streams.settings import settings
@@ -19,13 +19,13 @@ from streams.worker_gauges import sample_worker_gauges
 
 app = faust.App(
     settings.app_id,
-    broker=f"kafka://{settings.broker}",
+    **connection.faust_options(settings),
     store="rocksdb://",  # served by rocksdict (RocksDB 8) when python-rocksdb is absent
     datadir=settings.data_dir,
     autodiscover=False,
     topic_partitions=settings.partitions,
     topic_replication_factor=settings.replication,
-    processing_guarantee="at_least_once",
+    processing_guarantee=settings.processing_guarantee,
     producer_acks=-1,
     # Up to 5 ms to fill a batch: fewer produce requests, which cost the broker per request
     # (its request handling and metrics, seen with JFR). In paired runs of one worker flat

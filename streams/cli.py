@@ -40,15 +40,16 @@ def _paths_or_urls(ctx: click.Context, param: click.Parameter, sources: tuple[st
 
 @contextlib.contextmanager
 def _reaching_the_broker():
-    """A clear message instead of a traceback when no broker answers at WIREWATCH_BROKER."""
-    from aiokafka.errors import KafkaConnectionError
+    """One clear line instead of a traceback when Kafka cannot be reached or refuses us
+    (no broker, TLS, login, a missing ACL); never the password."""
+    from aiokafka.errors import KafkaError
+
+    from streams.connection import KafkaAccessError, explain
 
     try:
         yield
-    except KafkaConnectionError as exc:
-        raise click.ClickException(
-            f"no Kafka broker answers at {settings.broker}: set WIREWATCH_BROKER, or start one with `make up` ({exc})"
-        ) from exc
+    except (KafkaAccessError, KafkaError) as exc:
+        raise click.ClickException(explain(exc, settings)) from None
 
 
 @main.command()
@@ -129,13 +130,16 @@ def feeds(feeds_file: str | None, once: bool) -> None:
 @click.option("--loglevel", default=settings.log_level, show_default=True)
 def worker(stages: str, loglevel: str) -> None:
     """Run the Faust worker with all agents, or a chosen subset."""
+    from streams.connection import check_group
     from streams.topics import declare_all
 
     chosen = [s.strip() for s in stages.split(",") if s.strip()]
     unknown = sorted(set(chosen) - set(STAGE_MODULES))
     if unknown:
         raise click.BadParameter(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGE_MODULES)}")
-    asyncio.run(declare_all(settings))
+    with _reaching_the_broker():
+        asyncio.run(declare_all(settings))
+        asyncio.run(check_group(settings))
     for module in [*(STAGE_MODULES[name] for name in chosen), *WEB_MODULES]:
         importlib.import_module(module)
     from faust import Worker
@@ -273,7 +277,7 @@ def subscribe(
                     console.print(event_panel(event, shown.get(event["event_id"])))
                     shown[event["event_id"]] = event
 
-    with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
+    with contextlib.suppress(KeyboardInterrupt, BrokenPipeError), _reaching_the_broker():
         asyncio.run(run())
 
 

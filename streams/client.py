@@ -29,7 +29,7 @@ from types import TracebackType
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from streams import topics
+from streams import connection, topics
 from streams.contracts import ContractError, validate
 from streams.filters import EventFilter, EventGate
 from streams.settings import Settings
@@ -66,10 +66,11 @@ class EventStream:
         # broker auto-create it with its defaults.
         await topics.declare_all(self.settings)
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.broker,
-            client_id=f"{self.settings.app_id}-subscriber",
+            **connection.client_kwargs(self.settings, "subscriber"),
             group_id=None,
             enable_auto_commit=False,
+            # With exactly-once processing, versions of an aborted transaction are never seen.
+            isolation_level="read_committed",
         )
         await self._consumer.start()
         try:

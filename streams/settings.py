@@ -60,11 +60,27 @@ class Settings:
     web_stream_write_timeout: float = field(default_factory=lambda: float(_env("WEB_STREAM_WRITE_TIMEOUT", "10")))
     # Hosts (names) and networks (CIDR) that fetching may reach although they are not public addresses.
     fetch_allow: str = field(default_factory=lambda: _env("FETCH_ALLOW", ""))
+    # How every part reaches Kafka (streams.connection builds the clients' arguments from these).
+    kafka_security_protocol: str = field(default_factory=lambda: _env("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"))
+    kafka_ca_file: str = field(default_factory=lambda: _env("KAFKA_CA_FILE", ""))
+    kafka_cert_file: str = field(default_factory=lambda: _env("KAFKA_CERT_FILE", ""))
+    kafka_key_file: str = field(default_factory=lambda: _env("KAFKA_KEY_FILE", ""))
+    kafka_sasl_mechanism: str = field(default_factory=lambda: _env("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"))
+    kafka_username: str = field(default_factory=lambda: _env("KAFKA_USERNAME", ""))
+    kafka_password: str = field(default_factory=lambda: _env("KAFKA_PASSWORD", ""), repr=False)
+    kafka_password_file: str = field(default_factory=lambda: _env("KAFKA_PASSWORD_FILE", ""))
+    processing_guarantee: str = field(default_factory=lambda: _env("PROCESSING_GUARANTEE", "at_least_once"))
 
     def __post_init__(self) -> None:
         if not self.dedup_window_days > 0:
             raise ValueError(
                 f"WIREWATCH_DEDUP_WINDOW_DAYS must be a positive number of days, not {self.dedup_window_days}"
+            )
+
+        if self.processing_guarantee not in ("at_least_once", "exactly_once"):
+            raise ValueError(
+                "WIREWATCH_PROCESSING_GUARANTEE must be at_least_once or exactly_once, "
+                f"not {self.processing_guarantee!r}"
             )
 
     def topic(self, name: str) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -60,8 +62,14 @@ def declare(stage: str, outputs: Iterable[faust.TopicT]) -> None:
         MESSAGES_FAILED.labels(stage, reason)
 
 
+# Which worker process sent a message, as a Kafka header: who published an event version,
+# when workers join and leave.
+WORKER_HEADER = "wirewatch-worker"
+_WORKER_ID = f"{socket.gethostname()}:{os.getpid()}".encode()
+
+
 async def send(stage: str, topic: faust.TopicT, key: bytes, payload: dict) -> None:
-    await topic.send(key=key, value=encode(payload))
+    await topic.send(key=key, value=encode(payload), headers=[(WORKER_HEADER, _WORKER_ID)])
     MESSAGES_OUT.labels(stage, logical_name(topic)).inc()
 
 

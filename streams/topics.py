@@ -6,12 +6,12 @@ none is auto-created with broker defaults (events.enriched must be compacted).
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
+from streams import connection
 from streams.settings import Settings
 
 
@@ -44,8 +44,10 @@ def partitions_of(spec: TopicSpec, settings: Settings) -> int:
 
 
 async def declare_all(settings: Settings) -> None:
-    """Create every topic that does not exist yet; existing ones are left as they are."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.broker, client_id=f"{settings.app_id}-admin")
+    """Check that Kafka lets us in (streams.connection.check: a clear error, fast), then create
+    every topic that does not exist yet; existing ones are left as they are."""
+    await connection.check(settings)
+    admin = AIOKafkaAdminClient(**connection.client_kwargs(settings, "admin"))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -60,7 +62,10 @@ async def declare_all(settings: Settings) -> None:
             if settings.topic(spec.name) not in existing
         ]
         if wanted:
-            with contextlib.suppress(TopicAlreadyExistsError):  # another process was first
-                await admin.create_topics(wanted)
+            response = await admin.create_topics(wanted)
+            # The broker answers per topic; another process may have been first.
+            for name, code, *_ in response.topic_errors:
+                if code and for_code(code) is not TopicAlreadyExistsError:
+                    raise for_code(code)(f"cannot create topic {name}")
     finally:
         await admin.close()

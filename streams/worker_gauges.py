@@ -18,6 +18,7 @@ import faust
 from aiokafka.admin import AIOKafkaAdminClient
 from faust.types import TP, CollectionT
 
+from streams import connection
 from streams.metrics import CONSUMER_LAG, TABLE_KEYS, WORKER_HEARTBEAT
 from streams.settings import settings
 
@@ -78,7 +79,7 @@ def publish(lag: dict[TP, int], table_keys: dict[str, int]) -> None:
 
 async def sample_worker_gauges(app: faust.App) -> None:
     """Sample the gauges until the worker stops."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.broker, client_id=f"{app.conf.id}-lag")
+    admin = AIOKafkaAdminClient(**connection.client_kwargs(settings, "lag"))
     await admin.start()
     tables = TableCounter()
     try:

@@ -9,7 +9,6 @@ with an uninterrupted run of the same stream.
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 from collections.abc import Callable
@@ -30,6 +29,10 @@ class Outcome:
     articles_dead_lettered: set[str]
     seconds: float  # from the start of ingest until every article was extracted
     disruption_at: int | None = None  # articles routed when the disruption struck
+    published_again: int = 0  # copies of an (event id, version) beyond the first on events.enriched
+    published_again_differing: int = 0  # (event id, version) pairs published with different contents
+    delivered_again: int = 0  # (event id, version) pairs `wirewatch subscribe` printed more than once
+    worker_cpu: dict[str, float] | None = None  # CPU seconds per worker (its extraction child included)
 
     def event_sources(self) -> dict[str, list[str]]:
         return {event_id: sorted(s["article_id"] for s in e["sources"]) for event_id, e in self.events.items()}
@@ -40,6 +43,8 @@ class Outcome:
         lost = {r["article_id"] for r in records} - self.articles_extracted - self.articles_dead_lettered
         if lost:
             found.append(f"{len(lost)} articles neither extracted nor dead-lettered: {sorted(lost)[:10]}")
+        if self.delivered_again:
+            found.append(f"{self.delivered_again} (event id, version) pairs shown twice by `wirewatch subscribe`")
         if extra := self.event_ids_published - reference.event_ids_published:
             found.append(f"{len(extra)} event ids published that the reference never had: {sorted(extra)[:10]}")
         mine, theirs = self.event_sources(), reference.event_sources()
@@ -58,8 +63,7 @@ def routed(worker) -> float:
 
 def kill_worker(pipeline: Pipeline, worker) -> None:
     """SIGKILL mid-stream, then a new worker on the same state directory."""
-    os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait(30)
+    pipeline.stop_worker(worker, signal.SIGKILL, timeout=30)
     pipeline.workers.remove(worker)
     pipeline.start_worker(worker.name, ready_timeout=240)
 
@@ -81,12 +85,14 @@ def run(
     at_fraction: float = 0.4,
     timeout: float = 600,
     partitions: int = 1,
+    guarantee: str = "at_least_once",
 ) -> Outcome:
     # One partition by default: every stage then reads its input in one order, two undisturbed
     # runs end identically, and any difference is the disruption's doing. With more partitions
     # the order in which the reports of an event meet depends on timing, and so may the online
     # clustering and the id taken from an event's first report.
     pipeline = Pipeline(bootstrap, workdir, partitions=partitions)
+    pipeline.env["WIREWATCH_PROCESSING_GUARANTEE"] = guarantee
     try:
         worker = pipeline.start_worker("w1", ready_timeout=240)
         feed = workdir / "stream.jsonl"
@@ -111,6 +117,15 @@ def run(
         dead = pipeline.read_json("articles.dlq", timeout=2)
         seconds = time.monotonic() - started
         published = [event for _, event in pipeline.read_with_timestamps("events.enriched", timeout=timeout, idle=8)]
+        # What a subscriber is shown: `wirewatch subscribe` from the beginning, every version once.
+        subscribed = pipeline.run("subscribe", "--json", "--idle-exit", "5", timeout=timeout)
+        if subscribed.returncode != 0:
+            raise HarnessError(f"subscribe failed: {subscribed.stderr[-2000:]}")
+        delivered = [orjson.loads(line) for line in subscribed.stdout.splitlines()]
+        pipeline.stop_all()
+        contents: dict[tuple[str, int], set[bytes]] = {}
+        for event in published:
+            contents.setdefault((event["event_id"], event["version"]), set()).add(orjson.dumps(event))
         return Outcome(
             events=latest_versions(published),
             versions_published=len(published),
@@ -119,6 +134,10 @@ def run(
             articles_extracted={v["article_id"] for v in extracted},
             articles_dead_lettered={d["article_id"] or d["key"] for d in dead},
             disruption_at=disruption_at,
+            published_again=len(published) - len(contents),
+            published_again_differing=sum(len(found) > 1 for found in contents.values()),
+            delivered_again=len(delivered) - len({(e["event_id"], e["version"]) for e in delivered}),
+            worker_cpu=dict(pipeline.worker_cpu),
         )
     finally:
         pipeline.stop_all()

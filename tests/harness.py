@@ -4,11 +4,18 @@
 Central, KRaft, one node on a free port); a `Pipeline` is one isolated wirewatch
 deployment on it (own topic prefix, application id and state), with real
 `wirewatch` worker processes and plain Kafka clients to read and write its topics.
+
+A broker started with security="sasl_ssl" has one SASL_SSL listener with ACLs enforced:
+the harness's own clients connect as the super user, a pipeline's worker and commands as
+the user `wirewatch`, granted what a worker needs on the names every test deployment
+starts with (TEST_PREFIX). WIREWATCH_TEST_KAFKA_SECURITY (plaintext or sasl_ssl) picks
+the security of the session's shared broker; KAFKA_VERSION its Kafka release.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import os
 import signal
@@ -24,31 +31,119 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from streams import topics
+from streams import connection, topics
+from streams.settings import Settings
 from streams.stats import Samples, parse, total
 
 ROOT = Path(__file__).resolve().parents[1]
 KAFKA_SCRIPT = ROOT / "scripts" / "kafka.sh"
 WIREWATCH = [sys.executable, "-m", "streams"]
 _counter = itertools.count(1)
+# Every test deployment's topics, consumer group and transactional ids start with this.
+TEST_PREFIX = "wirewatch-test-"
+WORKER_USER = "wirewatch"
 
 
 class HarnessError(RuntimeError):
     """The broker or a worker did not come up, or died."""
 
 
-def start_broker(state_dir: Path) -> str:
-    """Start a broker keeping its data in state_dir; returns its bootstrap address."""
-    env = {**os.environ, "KAFKA_STATE_DIR": str(state_dir)}
+class Broker(str):
+    """A running broker's bootstrap address (a str, as before security existed) that also knows
+    how to connect to it: `env(user)` gives the WIREWATCH_* variables for a user, `settings(user)`
+    the same as Settings; user None is the super user on a secure broker."""
+
+    state_dir: Path
+    security: str
+
+    @property
+    def version(self) -> str:
+        """The Apache Kafka release it runs."""
+        return (self.state_dir / "version").read_text().strip()
+
+    def __new__(cls, bootstrap: str, state_dir: Path, security: str) -> Broker:
+        broker = super().__new__(cls, bootstrap)
+        broker.state_dir = state_dir
+        broker.security = security
+        return broker
+
+    @property
+    def secure(self) -> bool:
+        return self.security == "sasl_ssl"
+
+    def env(self, user: str | None = None) -> dict[str, str]:
+        if not self.secure:
+            return {"WIREWATCH_BROKER": str(self)}
+        return {
+            "WIREWATCH_BROKER": str(self),
+            "WIREWATCH_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "WIREWATCH_KAFKA_CA_FILE": str(self.state_dir / "tls" / "ca.pem"),
+            "WIREWATCH_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+            "WIREWATCH_KAFKA_USERNAME": user or "admin",
+            "WIREWATCH_KAFKA_PASSWORD_FILE": str(self.state_dir / "users" / f"{user or 'admin'}.password"),
+        }
+
+    def settings(self, user: str | None = None, **overrides) -> Settings:
+        given = {name.removeprefix("WIREWATCH_").lower(): value for name, value in self.env(user).items()}
+        return Settings(**{**given, **overrides})
+
+    def kafka_script(self, *args: str) -> str:
+        """Run scripts/kafka.sh on this broker's state (grant-worker, acl...); its stdout."""
+        env = {**os.environ, "KAFKA_STATE_DIR": str(self.state_dir)}
+        done = subprocess.run([str(KAFKA_SCRIPT), *args], env=env, capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            raise HarnessError(f"kafka.sh {' '.join(args)} failed:\n{done.stderr}")
+        return done.stdout
+
+
+def start_broker(state_dir: Path, security: str | None = None, version: str | None = None) -> Broker:
+    """Start a broker keeping its data in state_dir (security: plaintext or sasl_ssl, by default
+    WIREWATCH_TEST_KAFKA_SECURITY or plaintext; version: an Apache Kafka release, by default
+    KAFKA_VERSION or scripts/kafka.sh's; a restart keeps what it was made with)."""
+    security = security or os.environ.get("WIREWATCH_TEST_KAFKA_SECURITY", "plaintext")
+    if (state_dir / "security").exists():
+        security = (state_dir / "security").read_text().strip()
+    env = {**os.environ, "KAFKA_STATE_DIR": str(state_dir), "KAFKA_SECURITY": security}
+    if version:
+        env["KAFKA_VERSION"] = version
+    fresh = not (state_dir / "data" / "meta.properties").exists()
     up = subprocess.run([str(KAFKA_SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=300)
     if up.returncode != 0:
         raise HarnessError(f"the Kafka broker did not start:\n{up.stderr}")
-    return up.stdout.strip().splitlines()[-1]
+    broker = Broker(up.stdout.strip().splitlines()[-1], state_dir, security)
+    if broker.secure and fresh:
+        broker.kafka_script("grant-worker", WORKER_USER, TEST_PREFIX)
+        broker.kafka_script("grant-subscriber", "subscriber", TEST_PREFIX)
+    return broker
 
 
 def stop_broker(state_dir: Path) -> None:
     env = {**os.environ, "KAFKA_STATE_DIR": str(state_dir)}
     subprocess.run([str(KAFKA_SCRIPT), "down"], env=env, capture_output=True, timeout=120)
+
+
+def admin_settings(bootstrap: str) -> Settings:
+    """How the harness's own clients connect: as the super user on a secure broker."""
+    return bootstrap.settings() if isinstance(bootstrap, Broker) else Settings(broker=bootstrap)
+
+
+def process_tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process and its children so far; 0 once it is gone."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def free_port() -> int:
@@ -60,25 +155,36 @@ def free_port() -> int:
 class Pipeline:
     """One isolated wirewatch deployment on the shared broker: its own topics, group and state."""
 
-    def __init__(self, bootstrap: str, workdir: Path, partitions: int = 2):
+    def __init__(self, bootstrap: str, workdir: Path, partitions: int = 2, user: str = WORKER_USER):
         n = next(_counter)
         self.bootstrap = bootstrap
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
-        self.prefix = f"t{n}-{os.getpid()}."
+        app_id = f"{TEST_PREFIX}{n}-{os.getpid()}"
+        self.prefix = f"{app_id}."
         self.partitions = partitions
+        self.admin = admin_settings(bootstrap)
         self.env = {
             **os.environ,
-            "WIREWATCH_BROKER": bootstrap,
-            "WIREWATCH_APP_ID": f"wirewatch-test-{n}-{os.getpid()}",
+            **(bootstrap.env(user) if isinstance(bootstrap, Broker) else {"WIREWATCH_BROKER": bootstrap}),
+            "WIREWATCH_APP_ID": app_id,
             "WIREWATCH_TOPIC_PREFIX": self.prefix,
             "WIREWATCH_PARTITIONS": str(partitions),
             "WIREWATCH_LOG_LEVEL": "info",
         }
         self.workers: list[subprocess.Popen] = []
+        # CPU seconds each worker (its own process and its extraction child) used from being ready
+        # (start-up, such as loading the spaCy model, left out) until it stopped.
+        self.worker_cpu: dict[str, float] = {}
 
     def topic(self, name: str) -> str:
         return self.prefix + name
+
+    def settings(self) -> Settings:
+        """Settings of this deployment for in-process clients (as the super user on a secure broker)."""
+        return dataclasses.replace(
+            self.admin, topic_prefix=self.prefix, partitions=self.partitions, app_id=self.env["WIREWATCH_APP_ID"]
+        )
 
     def partitions_of(self, topic: str) -> int:
         spec = next(s for s in topics.ALL if self.topic(s.name) == topic)
@@ -109,6 +215,7 @@ class Pipeline:
         while time.monotonic() < deadline:
             text = log_path.read_text(errors="replace")
             if "[^Worker]: Ready" in text:
+                proc.cpu_at_ready = process_tree_cpu(proc.pid)
                 return proc
             if proc.poll() is not None:
                 raise HarnessError(f"worker {name} exited with {proc.returncode}:\n{text[-4000:]}")
@@ -117,6 +224,8 @@ class Pipeline:
 
     def stop_worker(self, proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 60) -> None:
         if proc.poll() is None:
+            used = process_tree_cpu(proc.pid) - getattr(proc, "cpu_at_ready", 0.0)
+            self.worker_cpu[proc.name] = self.worker_cpu.get(proc.name, 0.0) + used
             os.killpg(proc.pid, sig)
             try:
                 proc.wait(timeout)
@@ -133,7 +242,7 @@ class Pipeline:
         return asyncio.run(self._topic_configs(topic))
 
     async def _topic_configs(self, topic: str) -> dict[str, str]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        admin = AIOKafkaAdminClient(**connection.client_kwargs(self.admin, "harness"))
         await admin.start()
         try:
             [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
@@ -166,7 +275,11 @@ class Pipeline:
 
     async def _read_to_end(self, topic: str, timeout: float) -> list[tuple[bytes | None, bytes]]:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", group_id=None
+            **connection.client_kwargs(self.admin, "harness"),
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            group_id=None,
+            isolation_level="read_committed",  # what a subscriber sees
         )
         await consumer.start()
         messages: list[tuple[bytes | None, bytes]] = []
@@ -184,11 +297,26 @@ class Pipeline:
             await consumer.stop()
         return messages
 
+    def read_records(self, name: str, timeout: float = 60.0, idle: float = 3.0) -> list:
+        """Every record on a topic (aiokafka ConsumerRecords: partition, offset, timestamp, headers,
+        value), read until `idle` quiet seconds."""
+        return asyncio.run(self._read(self.topic(name), lambda records: False, timeout, idle=idle, whole=True))
+
     async def _read(
-        self, topic: str, until, timeout: float, with_timestamps: bool = False, idle: float | None = None
-    ) -> list[tuple]:
+        self,
+        topic: str,
+        until,
+        timeout: float,
+        with_timestamps: bool = False,
+        idle: float | None = None,
+        whole: bool = False,
+    ) -> list:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", group_id=None
+            **connection.client_kwargs(self.admin, "harness"),
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            group_id=None,
+            isolation_level="read_committed",  # what a subscriber sees
         )
         await consumer.start()
         messages: list[tuple[bytes | None, bytes]] = []
@@ -204,16 +332,19 @@ class Pipeline:
                 if batch:
                     last_message = time.monotonic()
                 for records in batch.values():
-                    messages.extend(((r.timestamp if with_timestamps else r.key), r.value) for r in records)
+                    if whole:
+                        messages.extend(records)
+                    else:
+                        messages.extend(((r.timestamp if with_timestamps else r.key), r.value) for r in records)
         finally:
             await consumer.stop()
         return messages
 
 
-async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes]]) -> None:
+async def _produce(settings: Settings, topic: str, messages: list[tuple[bytes | None, bytes]]) -> None:
     from aiokafka import AIOKafkaProducer
 
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(**connection.client_kwargs(settings, "harness"), acks="all", enable_idempotence=True)
     await producer.start()
     try:
         # Queue them all, then wait: the idempotent producer keeps each partition in order.
@@ -225,7 +356,7 @@ async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None
 
 def produce(pipeline: Pipeline, name: str, messages: list[tuple[bytes | None, bytes]]) -> None:
     """Write bytes straight onto a topic, bypassing ingest's checks (to poison a stage)."""
-    asyncio.run(_produce(pipeline.bootstrap, pipeline.topic(name), messages))
+    asyncio.run(_produce(pipeline.admin, pipeline.topic(name), messages))
 
 
 def scrape(port: int) -> Samples:

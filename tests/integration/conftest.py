@@ -38,3 +38,18 @@ def pipeline(kafka, tmp_path):
     p = Pipeline(kafka, tmp_path)
     yield p
     p.stop_all()
+
+
+@pytest.fixture(scope="session")
+def secure_kafka(kafka, tmp_path_factory):
+    """A broker with one SASL_SSL listener and ACLs enforced (the shared one when it is already so)."""
+    if kafka.secure:
+        yield kafka
+        return
+    state = tmp_path_factory.mktemp("kafka-sasl-ssl")
+    try:
+        broker = start_broker(state, security="sasl_ssl")
+    except HarnessError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield broker
+    stop_broker(state)

@@ -196,7 +196,7 @@ def test_from_now_shows_only_versions_published_after_it_started(scene):
 
 
 def settings_of(pipeline: Pipeline) -> Settings:
-    return Settings(broker=pipeline.bootstrap, topic_prefix=pipeline.prefix, partitions=pipeline.partitions)
+    return pipeline.settings()
 
 
 async def test_python_client_yields_matching_versions_from_the_start_point_asked(scene):
