@@ -42,6 +42,7 @@ POISON = [
 ]
 ARTICLES = 9  # the sample feed's ten lines less the empty one, which ingest rejects
 COPIES = 1  # sample-portal-118 is a syndicated copy of sample-wire-003
+REFUSED_POSTS = 2
 
 
 def wait_for(condition, timeout: float, what: str):
@@ -150,6 +151,10 @@ def test_dashboard_and_alert_expressions_on_a_real_prometheus_scraping_a_real_wo
     wait_for(lambda: prometheus.query('wirewatch_messages_in_total{stage="clean"} == 0'), 30, "a first scrape")
 
     produce(pipeline, "articles.raw", POISON)
+    # POST /ingest is off on this worker (no token set): each is refused with 503, bodies unread.
+    for _ in range(REFUSED_POSTS):
+        answer = httpx.post(f"http://127.0.0.1:{worker.web_port}/ingest", content=b"{}")
+        assert answer.status_code == 503, answer.text
     ingested = pipeline.run("ingest", str(FEED))
     assert ingested.returncode == 0, ingested.stderr
     fed_at = time.time()
@@ -280,6 +285,18 @@ def test_dashboard_and_alert_expressions_on_a_real_prometheus_scraping_a_real_wo
         (((_, rebalancing),),) = results
         assert rebalancing == 0
 
+    def check_http_refused(results):
+        (series,) = results
+        refused = by("status", series)
+        assert set(refused) == {"401", "503"}
+        assert refused["503"] > 0 and refused["401"] == 0
+
+    def check_event_streams(results):
+        ((_, streams_open),), dropped = results
+        assert streams_open == 0  # nobody follows the stream here
+        assert set(by("reason", dropped)) == {"slow", "backlog", "full"}
+        assert set(by("reason", dropped).values()) == {0}
+
     checks = {
         "Messages in per second, by stage": check_messages_in_rate,
         "Messages out per second, by stage and topic": check_messages_out_rate,
@@ -301,6 +318,8 @@ def test_dashboard_and_alert_expressions_on_a_real_prometheus_scraping_a_real_wo
         "Heartbeat age per worker": check_heartbeat_age,
         "Rebalances completed per 5 minutes": check_rebalances_completed,
         "Rebalances in progress": check_rebalances_in_progress,
+        "HTTP requests refused before their body": check_http_refused,
+        "Event streams (SSE)": check_event_streams,
     }
     # Every panel has its plausibility check, and every check its panel.
     assert sorted(checks) == sorted(panel["title"] for panel in DASHBOARD["panels"])
