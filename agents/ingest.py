@@ -93,7 +93,7 @@ def new_producer(settings: Settings) -> AIOKafkaProducer:
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
-        max_request_size=max(1_048_576, settings.max_body_bytes * 2),
+        max_request_size=settings.max_raw_message_bytes,
         compression_type="gzip",
     )
 

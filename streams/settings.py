@@ -21,6 +21,13 @@ def _env_flag(name: str, default: bool) -> bool:
     return value in {"1", "true", "yes"}
 
 
+def raw_message_limit(max_body_bytes: int) -> int:
+    """The largest raw article record (a JSON line read, an articles.raw message): a body at its
+    limit, JSON-escaped, and the fields around it. The topic's max.message.bytes and the
+    producers' request size follow it."""
+    return 2 * max_body_bytes + 65536
+
+
 @dataclass(frozen=True)
 class Settings:
     """Names map to WIREWATCH_<UPPER_NAME> environment variables (see README)."""
@@ -70,6 +77,10 @@ class Settings:
     kafka_password: str = field(default_factory=lambda: _env("KAFKA_PASSWORD", ""), repr=False)
     kafka_password_file: str = field(default_factory=lambda: _env("KAFKA_PASSWORD_FILE", ""))
     processing_guarantee: str = field(default_factory=lambda: _env("PROCESSING_GUARANTEE", "at_least_once"))
+
+    @property
+    def max_raw_message_bytes(self) -> int:
+        return raw_message_limit(self.max_body_bytes)
 
     def __post_init__(self) -> None:
         if not self.dedup_window_days > 0:

@@ -21,10 +21,12 @@ class TopicSpec:
     partitions: int | None = None  # None: settings.partitions
     compacted: bool = False
     internal: bool = False  # not a public contract: no schema, may change
+    # Carries whole raw articles: the broker's default cap of 1 MB per message is below the body limit.
+    raw_articles: bool = False
 
 
 # Public topics carry a JSON Schema in schemas/; internal ones wire the stages.
-RAW = TopicSpec("articles.raw")
+RAW = TopicSpec("articles.raw", raw_articles=True)
 CLEAN = TopicSpec("articles.clean")
 EXTRACTED = TopicSpec("articles.extracted")
 EVENTS = TopicSpec("events.enriched", compacted=True)
@@ -43,6 +45,13 @@ def partitions_of(spec: TopicSpec, settings: Settings) -> int:
     return spec.partitions or settings.partitions
 
 
+def topic_configs(spec: TopicSpec, settings: Settings) -> dict[str, str]:
+    configs = {"cleanup.policy": "compact"} if spec.compacted else {}
+    if spec.raw_articles:
+        configs["max.message.bytes"] = str(settings.max_raw_message_bytes)
+    return configs
+
+
 async def declare_all(settings: Settings) -> None:
     """Check that Kafka lets us in (streams.connection.check: a clear error, fast), then create
     every topic that does not exist yet; existing ones are left as they are."""
@@ -56,7 +65,7 @@ async def declare_all(settings: Settings) -> None:
                 name=settings.topic(spec.name),
                 num_partitions=partitions_of(spec, settings),
                 replication_factor=settings.replication,
-                topic_configs={"cleanup.policy": "compact"} if spec.compacted else {},
+                topic_configs=topic_configs(spec, settings),
             )
             for spec in ALL
             if settings.topic(spec.name) not in existing

@@ -40,6 +40,7 @@ from agents.logic.wire_formats import (
 )
 from streams.contracts import ContractError, validate
 from streams.deadletter import now_iso
+from streams.settings import raw_message_limit
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -427,11 +428,6 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return found
 
 
-def json_line_limit(max_body_bytes: int) -> int:
-    """The longest JSON line read: room for a body at the limit, escaped, and the other fields."""
-    return 2 * max_body_bytes + 65536
-
-
 def json_line_stream(stream: BinaryIO, origin: str, line_limit: int) -> Iterator[Entry | Refused]:
     """One article per line of a JSON lines stream, never holding more than `line_limit` bytes
     of a line: a longer one is refused (too_large) with its start as the original."""
@@ -456,7 +452,7 @@ def json_line_stream(stream: BinaryIO, origin: str, line_limit: int) -> Iterator
 def read_file(path: Path, max_body_bytes: int, *, max_document_bytes: int = MAX_DOCUMENT_BYTES) -> Iterator[Item]:
     """The articles in a file. Only regular files are read (a FIFO or a device is refused without
     waiting on it); a document is read whole up to `max_document_bytes`, JSON lines beyond that
-    line by line, each line up to json_line_limit(max_body_bytes)."""
+    line by line, each line up to raw_message_limit(max_body_bytes)."""
     origin = str(path)
     try:
         # O_NONBLOCK: opening a FIFO does not wait for a writer (it is then refused).
@@ -476,7 +472,7 @@ def read_file(path: Path, max_body_bytes: int, *, max_document_bytes: int = MAX_
             return
         if status.st_size > max_document_bytes:
             if kind == "json":
-                entries = json_line_stream(handle, origin, json_line_limit(max_body_bytes))
+                entries = json_line_stream(handle, origin, raw_message_limit(max_body_bytes))
                 yield from items(entries, max_body_bytes)
             else:
                 error = f"file is {status.st_size} bytes, over the limit of {max_document_bytes}"

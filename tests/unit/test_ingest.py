@@ -11,10 +11,10 @@ from agents.logic.ingest import (
     Refused,
     decode,
     derive_article_id,
-    json_line_limit,
     read_file,
     read_inputs,
 )
+from streams.settings import raw_message_limit
 from tests.schema_check import validate
 
 LIMIT = 10_000
@@ -159,7 +159,7 @@ def test_a_huge_json_line_is_refused_in_memory_near_the_line_limit(tmp_path):
         for _ in range(40):
             out.write(b"x" * 1_000_000)
         out.write(b'"}\n{"id": "after", "body": "Another good one."}\n')
-    line_limit = json_line_limit(LIMIT)
+    line_limit = raw_message_limit(LIMIT)
     tracemalloc.start()
     try:
         items = list(read_file(path, LIMIT, max_document_bytes=1_000_000))
