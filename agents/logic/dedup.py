@@ -248,9 +248,17 @@ def mention_profile(mention: dict) -> dict:
     return _profile(type_family(mention["type"]), mention["time"], mention["location"], actors)
 
 
-def match_strength(mention: dict, event: dict, article_id: str, *, denial: bool = False) -> int | None:
+def match_strength(
+    mention: dict, event: dict, article_id: str, *, denial: bool = False, story: str | None = None
+) -> int | None:
     """How well a mention's profile fits an event's: None when incompatible, else 0 (place and day,
-    or the same article, only) to 3 (a person's full name agrees)."""
+    the same article, or the same story only) to 3 (a person's full name agrees).
+
+    The story of the mention's article (`story`, when known) is evidence: in a story that
+    already reports the event, a mention without actors of its own needs only compatible
+    time and place; from a story that does not, place and day alone are not enough."""
+    same_story = bool(story) and story in event.get("stories", ())
+    other_story = bool(story) and bool(event.get("stories")) and not same_story
     if not denial and not times_compatible(mention["time"], event["time"]):
         return None
     if mention["persons"] and event["persons"]:
@@ -261,8 +269,10 @@ def match_strength(mention: dict, event: dict, article_id: str, *, denial: bool 
         if not names.orgs_match(mention["orgs"], event["orgs"]):
             return None
         strength = 1
-    elif (mention["place"] and event["place"] and same_day(mention["time"], event["time"])) or (
+    elif (
         event["last_article"] == article_id
+        or same_story
+        or (not other_story and mention["place"] and event["place"] and same_day(mention["time"], event["time"]))
     ):
         strength = 0
     else:
@@ -317,6 +327,7 @@ def _source(article: dict, sentence: str, duplicate_of: str | None) -> dict:
         "received": parse_timestamp(received).timestamp(),
         "sentence": sentence,
         "duplicate_of": duplicate_of,
+        "story_id": article.get("story_id"),
     }
 
 
@@ -431,7 +442,13 @@ def _event_profile(state: dict, time: dict | None, place: dict | None) -> dict:
         "received": max(source["received"] for source in state["sources"]),
         "last_article": last_article,
         "articles": articles,
+        "stories": _story_ids(state),
     } | profile
+
+
+def _story_ids(state: dict) -> list[str]:
+    """The stories of the event's reports, in the order they were first reported in."""
+    return list(dict.fromkeys(source["story_id"] for source in state["sources"] if source.get("story_id")))
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -673,6 +690,7 @@ def render_event(state: dict) -> dict:
         ],
         "num_articles": len(sources),
         "num_sources": len(outlets),
+        "story_ids": _story_ids(state),
         "first_reported_at": first["published_at"] or first["received_at"],
         "last_updated_at": last["received_at"],
         "conflicts": conflicts,
@@ -749,15 +767,16 @@ class EventStore:
         profile = mention_profile(mention)
         denial = is_denial(mention)
         best: tuple | None = None
+        story = article.get("story_id")
         for candidate in (known for known in held if known["seen"] >= now - self.window_seconds):
-            strength = match_strength(profile, candidate, article["article_id"], denial=denial)
+            strength = match_strength(profile, candidate, article["article_id"], denial=denial, story=story)
             if strength is None:
                 continue
             place_agrees = bool(
                 profile["place"] and candidate["place"] and profile["place"]["key"] == candidate["place"]["key"]
             )
             rank = (
-                strength,
+                strength + (bool(story) and story in candidate["stories"]),
                 same_day(profile["time"], candidate["time"]),
                 place_agrees,
                 candidate["seen"],

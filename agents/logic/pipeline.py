@@ -1,4 +1,4 @@
-"""clean -> article index -> extract -> event dedup in one process, no broker.
+"""clean -> article index -> extract -> stories -> event dedup in one process, no broker.
 
 The same pure functions the agents run, in the same order, over in-memory state:
 what `wirewatch process` prints is what a subscriber of the streaming pipeline would
@@ -17,6 +17,7 @@ from agents.logic.dedup import Deduplicator, parse_timestamp, received_time
 from agents.logic.extract import extract_article, load_nlp
 from agents.logic.ingest import Refused, normalise_timestamp, read_inputs
 from agents.logic.near_duplicates import copy_record
+from agents.logic.stories import StoryIndex, story_input
 from streams.settings import Settings
 
 
@@ -26,6 +27,8 @@ class ProcessResult:
     refused: list[Refused] = field(default_factory=list)
     articles: int = 0
     duplicates: int = 0
+    story_of: dict[str, str] = field(default_factory=dict)  # article id -> story id
+    stories: list[dict] = field(default_factory=list)  # latest version of each story, oldest first
 
 
 def process_paths(
@@ -37,8 +40,10 @@ def process_paths(
         raise ValueError(f"--published-at {published_at!r} is not a date")
     nlp = load_nlp(settings.spacy_model)
     dedup = Deduplicator(window_days=settings.dedup_window_days)
+    stories = StoryIndex({}, {}, window_days=settings.dedup_window_days)
     result = ProcessResult()
     latest: dict[str, dict] = {}
+    latest_stories: dict[str, dict] = {}
     versions: dict[str, dict] = {}  # article id -> the version let through, as the clean agent keeps it
     for item in read_inputs(paths, settings.max_body_bytes):
         if isinstance(item, Refused):
@@ -64,7 +69,15 @@ def process_paths(
             extracted = copy_record(clean, duplicate_of)
         else:
             extracted = extract_article(clean, nlp)
-        for payload in dedup.process(extracted).events:
+        story_id, story = stories.assign(story_input(clean, extracted))
+        result.story_of[clean["article_id"]] = story_id
+        payloads = dedup.process({**extracted, "story_id": story_id}).events
+        for payload in payloads:
             latest[payload["event_id"]] = payload
+        reported = [payload["event_id"] for payload in payloads if story_id in payload["story_ids"]]
+        story = stories.link_events(story_id, reported) or story
+        if story is not None:
+            latest_stories[story_id] = story
     result.events = sorted(latest.values(), key=lambda e: (parse_timestamp(e["first_reported_at"]), e["event_id"]))
+    result.stories = sorted(latest_stories.values(), key=lambda s: (s["first_seen_at"], s["story_id"]))
     return result
