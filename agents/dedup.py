@@ -25,9 +25,7 @@ scans the index once per hour of the archive's publication time.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from agents.logic.dedup import EventStore, blocking_key, received_time
+from agents.logic.dedup import EventStore, StreamClock, blocking_key, received_time
 from agents.logic.near_duplicates import ArticleIndex
 from agents.publish import event_versions
 from streams import stage
@@ -41,8 +39,6 @@ from streams.app import (
     per_article_table,
 )
 from streams.metrics import ARTICLES_INDEXED, EVENT_MENTIONS
-
-EXPIRE_EVERY = 3600.0
 
 article_entries = app.Table("article-entries", default=None, partitions=1)
 story_keys = per_article_table("story-keys")
@@ -59,24 +55,6 @@ async def drop_derived_state(app, revoked, **kwargs) -> None:
     # changed: rebuild on use.
     article_index.invalidate()
     event_store.invalidate()
-
-
-class StreamClock:
-    """The newest report time seen, and whether expiry is due against it."""
-
-    def __init__(self) -> None:
-        self.now: datetime | None = None
-        self.last_expiry: float | None = None
-
-    def advance(self, seen: datetime) -> bool:
-        self.now = seen if self.now is None else max(self.now, seen)
-        now = self.now.timestamp()
-        if self.last_expiry is None:
-            self.last_expiry = now
-        if now - self.last_expiry < EXPIRE_EVERY:
-            return False
-        self.last_expiry = now
-        return True
 
 
 article_clock = StreamClock()

@@ -309,6 +309,27 @@ def _received_at(article: dict) -> str:
     return article.get("received_at") or article.get("published_at")
 
 
+EXPIRE_EVERY = 3600.0
+
+
+class StreamClock:
+    """The newest report time seen, and whether expiry (every EXPIRE_EVERY seconds of it) is due."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+        self.last_expiry: float | None = None
+
+    def advance(self, seen: datetime) -> bool:
+        self.now = seen if self.now is None else max(self.now, seen)
+        now = self.now.timestamp()
+        if self.last_expiry is None:
+            self.last_expiry = now
+        if now - self.last_expiry < EXPIRE_EVERY:
+            return False
+        self.last_expiry = now
+        return True
+
+
 def received_time(article: dict) -> datetime:
     """When the article was ingested (else published): the clock state expires on, so that
     replaying an archive at full speed expires nothing that is still being reported."""
