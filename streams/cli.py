@@ -17,7 +17,12 @@ from rich.table import Table
 
 from streams.settings import settings
 
-STAGE_MODULES = {"clean": "agents.clean", "extract": "agents.extract", "dedup": "agents.dedup"}
+STAGE_MODULES = {
+    "clean": "agents.clean",
+    "extract": "agents.extract",
+    "stories": "agents.stories",
+    "dedup": "agents.dedup",
+}
 # Served by every worker, whichever stages it runs.
 WEB_MODULES = ("agents.http_ingest", "streams.web")
 

@@ -75,9 +75,7 @@ def process_paths(
         for payload in payloads:
             latest[payload["event_id"]] = payload
         reported = [payload["event_id"] for payload in payloads if story_id in payload["story_ids"]]
-        story = stories.link_events(story_id, reported) or story
-        if story is not None:
-            latest_stories[story_id] = story
+        latest_stories[story_id] = stories.link_events(story_id, reported) or story
     result.events = sorted(latest.values(), key=lambda e: (parse_timestamp(e["first_reported_at"]), e["event_id"]))
     result.stories = sorted(latest_stories.values(), key=lambda s: (s["first_seen_at"], s["story_id"]))
     return result

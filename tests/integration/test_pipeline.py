@@ -16,6 +16,14 @@ def sources_of(event: dict) -> set[str]:
     return {s["article_id"] for s in event["sources"]}
 
 
+def latest_stories(values: list[dict]) -> dict[str, dict]:
+    latest: dict[str, dict] = {}
+    for story in values:
+        if story["version"] >= latest.get(story["story_id"], {"version": 0})["version"]:
+            latest[story["story_id"]] = story
+    return latest
+
+
 def test_sample_feed_becomes_deduplicated_events_and_poison_goes_to_the_dead_letter_topic(pipeline):
     pipeline.start_worker()
     poison = [
@@ -61,6 +69,27 @@ def test_sample_feed_becomes_deduplicated_events_and_poison_goes_to_the_dead_let
     (arrest,) = [e for e in events.values() if e["type"] == "arrested"]
     assert sources_of(arrest) == {"sample-wire-002", "sample-region-031"}
 
+    # Stories: the killing's reports are one story, on events.enriched and on stories.enriched,
+    # which lists the event once the event stage has told it; the arrests are another story.
+    (killing_story,) = killing["story_ids"]
+    (arrest_story,) = arrest["story_ids"]
+    assert killing_story != arrest_story
+
+    def stories_told(values):
+        latest = latest_stories(values)
+        listed = {article_id for story in latest.values() for article_id in story["article_ids"]}
+        return len(listed) == 9 and killing["event_id"] in latest.get(killing_story, {"event_ids": []})["event_ids"]
+
+    published_stories = pipeline.read_json("stories.enriched", until=stories_told, timeout=60)
+    for story in published_stories:
+        validate("stories.enriched", story)
+    stories = latest_stories(published_stories)
+    assert set(stories[killing_story]["article_ids"]) == sources_of(killing)
+    assert stories[killing_story]["headline"] == "Militant commander killed in Khasavyurt special operation"
+    assert "Khasavyurt" in stories[killing_story]["places"]
+    assert {"sample-wire-002", "sample-region-031"} <= set(stories[arrest_story]["article_ids"])
+    assert not sources_of(killing) & set(stories[arrest_story]["article_ids"])
+
     dead = pipeline.read_json("articles.dlq", until=lambda v: len(v) >= 4, timeout=60)
     for record in dead:
         validate("articles.dlq", record)
@@ -82,6 +111,10 @@ def test_sample_feed_becomes_deduplicated_events_and_poison_goes_to_the_dead_let
         assert len(values) == 9
         for value in values:
             validate(topic, value)
+    # Every extracted article names its story, the one stories.enriched lists it in.
+    assert {value["article_id"]: value["story_id"] for value in values} == {
+        article_id: story["story_id"] for story in stories.values() for article_id in story["article_ids"]
+    }
 
     metrics = scrape(pipeline.workers[0].web_port)
     assert metrics[("wirewatch_messages_failed_total", (("reason", "malformed_json"), ("stage", "clean")))] == 2
@@ -100,7 +133,7 @@ def test_the_extract_stage_works_ahead_yet_dead_letters_and_sends_message_by_mes
     from bench.stream_generator import generate
 
     first, second = (clean_article(report.record) for report in generate(2)[:2])
-    pipeline.start_worker(stages="extract")
+    pipeline.start_worker(stages="extract,stories")
     queued = [
         (b"story", orjson.dumps({"clean": first, "duplicate_of": None})),
         (b"story", b'{"clean": '),  # cut off

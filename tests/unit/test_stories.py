@@ -84,7 +84,8 @@ def test_copies_join_their_original_and_redeliveries_change_nothing() -> None:
     copy = report("copy-1", "Syndicated", "Unrelated words entirely.", outlet="Wire D", duplicate_of="flood-1")
     story, payload = index.assign(copy)
     assert story == flood and payload["num_articles"] == 2 and "Wire D" in payload["outlets"]
-    assert index.assign(FLOOD_1) == (flood, None)
+    again, payload = index.assign(FLOOD_1)
+    assert again == flood and payload["version"] == 2 and payload["num_articles"] == 2
 
 
 def test_expiry_and_rebuilt_memory_give_the_same_answers() -> None:

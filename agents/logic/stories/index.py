@@ -54,6 +54,7 @@ class Weights:
 
     names: float = 0.20
     places: float = 0.10
+    places_apart: float = 0.0  # taken off when both name places and none is shared
     time: float = 0.25
     time_scale_days: float = 90.0
     threshold: float = 0.22
@@ -137,14 +138,15 @@ class StoryIndex:
     # --- assignment ----------------------------------------------------------------------
 
     def assign(self, article: dict) -> tuple[str, dict | None]:
-        """Put a story_input record into its story: (story id, the story's new payload or None if unchanged).
+        """Put a story_input record into its story: (story id, the story's payload).
 
         A copy (duplicate_of) joins its original's story; a redelivered or revised article
-        keeps the story it was given.
+        keeps the story it was given, and gets the story as it stands (no new version), so
+        that a redelivery after a crash re-publishes what the first delivery may not have.
         """
         known = self.article_stories.get(article["article_id"])
         if known is not None and known in self.stories:
-            return known, None
+            return known, render_story(self.stories[known])
         features = article_features(article)
         original = article.get("duplicate_of")
         story_id = self.article_stories.get(original) if original else None
@@ -194,8 +196,9 @@ class StoryIndex:
         score = _cosine(query, profile)
         if name_query:
             score += weights.names * _cosine(name_query, _story_weighted(state["names"], derived))
-        if place_query:
-            score += weights.places * _cosine(place_query, _story_weighted(state["places"], derived))
+        if place_query and state["places"]:
+            places = _cosine(place_query, _story_weighted(state["places"], derived))
+            score += weights.places * places if places else -weights.places_apart
         published = features["published"]
         apart = max(0.0, state["first_published"] - published, published - state["last_published"]) / 86400
         return score - weights.time * min(1.0, apart / weights.time_scale_days)
@@ -203,13 +206,14 @@ class StoryIndex:
     # --- events and expiry ---------------------------------------------------------------
 
     def link_events(self, story_id: str, event_ids: list[str]) -> dict | None:
-        """Record events reported in the story: its new payload, or None when it knew them (or is gone)."""
+        """Record events reported in the story: its payload (a new version if any event is new to it),
+        or None when the story is gone."""
         state = self.stories.get(story_id)
         if state is None:
             return None
-        new = [event_id for event_id in event_ids if event_id not in state["event_ids"]]
+        new = [event_id for event_id in dict.fromkeys(event_ids) if event_id not in state["event_ids"]]
         if not new:
-            return None
+            return render_story(state)
         return self._save({**state, "event_ids": state["event_ids"] + new})
 
     def story_of(self, article_id: str) -> str | None:
