@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["clean_bench.py", "extract_bench.py", "dedup_bench.py", "pipeline_bench.py", "crash_bench.py"]
+BENCHES = [
+    "clean_bench.py",
+    "extract_bench.py",
+    "dedup_bench.py",
+    "stories_bench.py",
+    "pipeline_bench.py",
+    "crash_bench.py",
+]
 
 
 def main() -> int:

@@ -48,7 +48,7 @@ DATA = ROOT.parent / "shared" / "data" / "ecbplus-dev"
 FIXED_DATE = "2010-01-01T12:00:00+00:00"
 TUNING_TOPICS = range(1, 11)
 COST_CHECKPOINTS = (10_000, 100_000)
-COST_SAMPLE = 2_000
+COST_SAMPLE = 1_000
 WORST_SHOWN = 5
 
 

@@ -216,6 +216,7 @@ def process(paths: tuple[str, ...], published_at: str | None, as_json: bool) -> 
 @click.option(
     "--idle-exit", type=float, default=None, metavar="S", help="Stop after this many seconds without a new version."
 )
+@click.option("--stories", is_flag=True, help="Follow the stories (stories.enriched) instead of the events.")
 def subscribe(
     types: tuple[str, ...],
     entities: tuple[str, ...],
@@ -227,12 +228,19 @@ def subscribe(
     from_beginning: bool,
     as_json: bool,
     idle_exit: float | None,
+    stories: bool,
 ) -> None:
     """Follow the enriched events: one block per event version, updates showing what changed.
 
     Each version is shown once; once an event matched the filters, its later versions
     follow even if they no longer match, so what is shown last is each event's latest state.
+    With --stories, the stories instead: one block per story version (no filters).
     """
+    if stories:
+        if types or entities or countries or places or certainties or min_sources != 1 or since:
+            raise click.UsageError("--stories takes no event filters (only --from-now, --json, --idle-exit)")
+        _follow_stories(from_beginning, as_json, idle_exit)
+        return
     from streams.client import EventStream
     from streams.filters import EventFilter, EventGate, FilterError
     from streams.render import event_panel
@@ -270,6 +278,27 @@ def subscribe(
                 else:
                     console.print(event_panel(event, shown.get(event["event_id"])))
                     shown[event["event_id"]] = event
+
+    with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
+        asyncio.run(run())
+
+
+def _follow_stories(from_beginning: bool, as_json: bool, idle_exit: float | None) -> None:
+    from streams.client import subscribe_stories
+    from streams.render import story_panel
+
+    console = Console()
+    shown: dict[str, dict] = {}
+
+    async def run() -> None:
+        err_console.print(f"following {settings.topic('stories.enriched')}", highlight=False)
+        async for story in subscribe_stories(settings, from_beginning=from_beginning, idle_timeout=idle_exit):
+            if as_json:
+                sys.stdout.buffer.write(orjson.dumps(story) + b"\n")
+                sys.stdout.buffer.flush()
+            else:
+                console.print(story_panel(story, shown.get(story["story_id"])))
+                shown[story["story_id"]] = story
 
     with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
         asyncio.run(run())

@@ -256,7 +256,8 @@ def match_strength(
 
     The story of the mention's article (`story`, when known) is evidence: in a story that
     already reports the event, a mention without actors of its own needs only compatible
-    time and place; from a story that does not, place and day alone are not enough."""
+    time and place; from a story that does not, place and day must name the same town,
+    not merely compatible places."""
     same_story = bool(story) and story in event.get("stories", ())
     other_story = bool(story) and bool(event.get("stories")) and not same_story
     if not denial and not times_compatible(mention["time"], event["time"]):
@@ -272,7 +273,12 @@ def match_strength(
     elif (
         event["last_article"] == article_id
         or same_story
-        or (not other_story and mention["place"] and event["place"] and same_day(mention["time"], event["time"]))
+        or (
+            mention["place"]
+            and event["place"]
+            and same_day(mention["time"], event["time"])
+            and (not other_story or _same_town(mention["place"], event["place"]))
+        )
     ):
         strength = 0
     else:
@@ -282,6 +288,11 @@ def match_strength(
     # A denial's date is its own, so for it the full name alone bridges places in one region.
     full_name_same_day = strength == 3 and (denial or same_day(mention["time"], event["time"]))
     return strength if full_name_same_day and _same_region(mention["place"], event["place"]) else None
+
+
+def _same_town(a: dict, b: dict) -> bool:
+    same = a["key"] == b["key"] or (a["geonameid"] is not None and a["geonameid"] == b["geonameid"])
+    return same and a["precision"] in LOCAL_PRECISIONS and b["precision"] in LOCAL_PRECISIONS
 
 
 def _same_region(a: dict, b: dict) -> bool:

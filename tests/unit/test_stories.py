@@ -117,13 +117,15 @@ def test_a_story_is_evidence_for_the_event_matcher() -> None:
     place = {"key": "velden", "geonameid": 1, "admin1": "north", "country": "XX", "lat": 1.0, "lon": 1.0}
     place |= {"precision": "town"}
     day = [738955, 738955]
-    mention = {"time": day, "place": place, "persons": [], "orgs": []}
+    nearby = place | {"key": "arnby", "geonameid": 2, "lat": 1.1}  # 11 km away
+    mention = {"time": day, "place": nearby, "persons": [], "orgs": []}
     event = {"time": day, "place": place, "persons": [], "orgs": [], "last_article": "a1", "stories": ["st_a"]}
-    # Place and day alone: enough without stories, and within the event's story ...
+    # A nearby place and the day: enough without stories, and within the event's story ...
     assert match_strength(mention, event, "a2") == 0
     assert match_strength(mention, event, "a2", story="st_a") == 0
-    # ... but not from another story.
+    # ... but from another story only the same town will do.
     assert match_strength(mention, event, "a2", story="st_b") is None
+    assert match_strength(mention | {"place": place}, event, "a2", story="st_b") == 0
     # In the event's story, a mention without place or day of its own joins it.
     bare = {"time": None, "place": None, "persons": [], "orgs": []}
     assert match_strength(bare, event, "a2") is None

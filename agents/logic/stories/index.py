@@ -54,7 +54,6 @@ class Weights:
 
     names: float = 0.20
     places: float = 0.10
-    places_apart: float = 0.0  # taken off when both name places and none is shared
     time: float = 0.25
     time_scale_days: float = 90.0
     threshold: float = 0.22
@@ -196,9 +195,8 @@ class StoryIndex:
         score = _cosine(query, profile)
         if name_query:
             score += weights.names * _cosine(name_query, _story_weighted(state["names"], derived))
-        if place_query and state["places"]:
-            places = _cosine(place_query, _story_weighted(state["places"], derived))
-            score += weights.places * places if places else -weights.places_apart
+        if place_query:
+            score += weights.places * _cosine(place_query, _story_weighted(state["places"], derived))
         published = features["published"]
         apart = max(0.0, state["first_published"] - published, published - state["last_published"]) / 86400
         return score - weights.time * min(1.0, apart / weights.time_scale_days)
