@@ -15,10 +15,17 @@ clustering (scipy), the distance threshold tuned on topics 1-10 and applied to a
 the method the dataset's README reports (0.86 on the held-out topics). It sees all
 documents at once; the story stage sees each once, in order.
 
-Cost: the story stage alone (StoryIndex.assign) on the synthetic stream of
-bench/stream_generator.py, entities from a cheap capitalised-word stand-in for
-extraction, expiring once per simulated day: the mean CPU time per article over
-COST_SAMPLE articles after 10,000 and after 100,000 articles of history.
+Streamed: the same documents through a real broker and worker (one partition per topic,
+so that they meet the story stage in the same order), undated ones given FIXED_DATE in
+the files ingested; the story ids on articles.extracted must form the same clusters as
+in process.
+
+Cost: the story stage alone (StoryIndex.assign) on a synthetic stream of story_input
+records (`synthetic_stream`: ARTICLES_PER_DAY, a few hundred stories open in the
+window), expiring once per simulated day: the mean CPU time per article over COST_SAMPLE
+articles after 10,000 and after 100,000 articles of history. (bench/stream_generator.py's
+reports are not used here: one template per event kind makes them one story per template,
+see the README.)
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +49,6 @@ sys.path.insert(0, str(ROOT))
 
 from agents.logic.dedup import received_time  # noqa: E402
 from agents.logic.stories import StoryIndex, story_input  # noqa: E402
-from bench.stream_generator import PLACES, generate  # noqa: E402
 from streams.settings import settings  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "ecbplus-dev"
@@ -49,6 +56,7 @@ FIXED_DATE = "2010-01-01T12:00:00+00:00"
 TUNING_TOPICS = range(1, 11)
 COST_CHECKPOINTS = (10_000, 100_000)
 COST_SAMPLE = 1_000
+QUALITY_SAMPLE = 10_000  # synthetic articles whose stories are scored, as a check that the stream is clustered
 WORST_SHOWN = 5
 
 
@@ -91,6 +99,35 @@ def scores(predicted: dict[str, str], gold: dict[str, tuple[int, str]], topics=N
 
 
 # --- the story stage -----------------------------------------------------------------------
+
+
+def run_streamed(expected: int) -> dict[str, str]:
+    """article id -> story id as articles.extracted carries it, through a real broker and worker
+    (waiting for the `expected` articles that clean lets through)."""
+    import tempfile
+
+    from tests.harness import Pipeline, start_broker, stop_broker
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        files = []
+        for path in topic_files():
+            documents = [json.loads(line) for line in path.read_text().splitlines()]
+            dated = [{**document, "published_at": document.get("published_at") or FIXED_DATE} for document in documents]
+            files.append(tmp_path / path.name)
+            files[-1].write_text("".join(json.dumps(document) + "\n" for document in dated))
+        bootstrap = start_broker(tmp_path / "kafka")
+        pipeline = Pipeline(bootstrap, tmp_path / "run", partitions=1)
+        try:
+            pipeline.start_worker()
+            ingested = pipeline.run("ingest", *map(str, files))
+            if ingested.returncode != 0:
+                raise RuntimeError(ingested.stderr)
+            extracted = pipeline.read_json("articles.extracted", until=lambda v: len(v) >= expected, timeout=1800)
+        finally:
+            pipeline.stop_all()
+            stop_broker(tmp_path / "kafka")
+    return {record["article_id"]: record["story_id"] for record in extracted}
 
 
 def run_stories() -> tuple[dict[str, str], float, int]:
@@ -144,50 +181,85 @@ def run_baseline(gold: dict[str, tuple[int, str]]) -> tuple[dict[str, str], floa
 
 # --- cost ----------------------------------------------------------------------------------
 
-_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)*")
-_PLACE_NAMES = {name for pair in PLACES for name in pair}
+VOCABULARY = 50_000
+ARTICLES_PER_DAY = 100
+BACKGROUND_WORDS, TOPICAL_WORDS = 80, 12
 
 
-def synthetic_input(raw: dict) -> dict:
-    """A story_input record of a generated article; capitalised runs stand in for extracted names."""
-    found = Counter(_CAPITALISED.findall(raw["body"]))
-    entities = [
-        {"name": name, "kind": "place" if name in _PLACE_NAMES else "person", "mentions": count}
-        for name, count in found.items()
-        if " " in name or name in _PLACE_NAMES
-    ]
-    clean = {**raw, "source": raw.get("source")}
-    return story_input(clean, {"entities": entities, "duplicate_of": None})
+def _word(number: int) -> str:
+    """A made-up word for a number (letters only, as the tokenizer keeps letters): 0 -> 'bab'."""
+    letters = ""
+    number = int(number)
+    while True:
+        number, digit = divmod(number, 20)
+        letters += "bcdfghjklmnpqrstvwxz"[digit] + "aeiou"[digit % 5]
+        if not number:
+            return letters + "n"
+
+
+def synthetic_stream(total: int, seed: int = 5) -> Iterator[tuple[dict, str]]:
+    """(story_input record, gold event) for `total` articles, ARTICLES_PER_DAY of them a day: each
+    event has its own rare words, a person and a place, and 3-6 reports of them amid common words
+    (Zipf-distributed), published within two days. Enough stories open in the window (a few
+    hundred) for the candidate retrieval to be exercised as on real news."""
+    rng = np.random.default_rng(seed)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    made, event = 0, 0
+    while made < total:
+        words = rng.integers(2_000, VOCABULARY, TOPICAL_WORDS)
+        person, place = f"{_word(event).title()} {_word(event + 7).title()}", _word(rng.integers(300)).title()
+        day = start + timedelta(days=made / ARTICLES_PER_DAY)
+        for _ in range(int(rng.integers(3, 7))):
+            published = day + timedelta(minutes=int(rng.integers(0, 2 * 24 * 60)))
+            background = np.minimum(rng.zipf(1.3, BACKGROUND_WORDS), VOCABULARY)
+            topical = rng.choice(words, 8)
+            body = " ".join(map(_word, [*background, *topical])) + f" {person} {place}"
+            clean = {
+                "article_id": f"syn-{made:07d}",
+                "title": " ".join(map(_word, topical[:3])) + f" {person.split()[1]}",
+                "body": body,
+                "source": f"Outlet{rng.integers(40)}",
+                "published_at": published.isoformat(),
+                "received_at": published.isoformat(),
+            }
+            entities = [{"name": person, "kind": "person", "mentions": 2}, {"name": place, "kind": "place"}]
+            yield story_input(clean, {"entities": entities, "duplicate_of": None}), f"ev{event}"
+            made += 1
+        event += 1
 
 
 def run_cost() -> dict:
+    """Mean CPU time per article of StoryIndex.assign over COST_SAMPLE articles after each checkpoint."""
     total = max(COST_CHECKPOINTS) + COST_SAMPLE
-    reports = generate(total // 4 + 1)
     index = StoryIndex({}, {})
     timings, stories_open, last_expiry = {}, {}, None
-    window: tuple[int, float] | None = None
-    for seen, report in enumerate(reports[:total], start=1):
-        article = synthetic_input(report.record)
+    predicted: dict[str, str] = {}
+    gold: dict[str, str] = {}
+    sample_from: int | None = None
+    elapsed = 0.0
+    for seen, (article, event) in enumerate(synthetic_stream(total), start=1):
         now = received_time(article)
         if last_expiry is None or now - last_expiry >= timedelta(days=1):
             index.expire(now)
             last_expiry = now
         started = time.process_time()
-        index.assign(article)
-        elapsed = time.process_time() - started
-        for checkpoint in COST_CHECKPOINTS:
-            if seen == checkpoint + 1:
-                window = (checkpoint, 0.0)
-        if window is not None:
-            window = (window[0], window[1] + elapsed)
-            if seen == window[0] + COST_SAMPLE:
-                timings[window[0]] = window[1] / COST_SAMPLE
-                stories_open[window[0]] = len(index.stories)
-                window = None
+        story_id, _ = index.assign(article)
+        spent = time.process_time() - started
+        if seen <= QUALITY_SAMPLE:
+            predicted[article["article_id"]], gold[article["article_id"]] = story_id, event
+        if seen - 1 in COST_CHECKPOINTS:
+            sample_from, elapsed = seen - 1, 0.0
+        if sample_from is not None:
+            elapsed += spent
+            if seen == sample_from + COST_SAMPLE:
+                timings[sample_from] = elapsed / COST_SAMPLE
+                stories_open[sample_from] = len(index.stories)
+                sample_from = None
     return {
         "ms_per_article": {str(k): v * 1000 for k, v in timings.items()},
         "stories_open": {str(k): v for k, v in stories_open.items()},
         "ratio_100k_to_10k": timings[COST_CHECKPOINTS[1]] / timings[COST_CHECKPOINTS[0]],
+        "first_articles_bcubed": dict(zip(("precision", "recall", "f1"), bcubed(predicted, gold), strict=True)),
     }
 
 
@@ -197,7 +269,8 @@ def run_cost() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--skip-scale", action="store_true", help="quality only")
+    parser.add_argument("--skip-scale", action="store_true", help="no cost at scale")
+    parser.add_argument("--skip-streamed", action="store_true", help="no run through the broker")
     args = parser.parse_args()
     gold = load_gold()
     stories, seconds, refused = run_stories()
@@ -224,6 +297,16 @@ def main() -> None:
             str(topic): per_topic[topic] for topic in sorted(topics, key=lambda t: per_topic[t]["f1"])[:WORST_SHOWN]
         },
     }
+    if not args.skip_streamed:
+        streamed = run_streamed(len(stories))
+        in_process = {item: story for item, story in stories.items() if item in streamed}
+        figures["streamed"] = {
+            "articles": len(streamed),
+            "same_clusters_as_in_process": dict(
+                zip(("precision", "recall", "f1"), bcubed(streamed, in_process), strict=True)
+            ),
+            "all": scores(streamed, gold),
+        }
     if not args.skip_scale:
         figures["cost"] = run_cost()
     if args.json:
@@ -253,12 +336,21 @@ def main() -> None:
             for t, s in figures["worst_topics"].items()
         )
     )
+    if "streamed" in figures:
+        same = figures["streamed"]["same_clusters_as_in_process"]
+        s = figures["streamed"]["all"]
+        print(f"streamed through broker and worker: {figures['streamed']['articles']} articles, B-cubed F1 against")
+        print(f"  the in-process stories {same['f1']:.3f}; against gold {s['f1']:.3f} (P {s['precision']:.3f})")
     if "cost" in figures:
         cost = figures["cost"]
         for checkpoint, ms in cost["ms_per_article"].items():
             open_now = cost["stories_open"][checkpoint]
             print(f"story stage after {int(checkpoint):>7,} articles: {ms:.3f} ms CPU per article, {open_now} open")
         print(f"cost ratio 100k / 10k: {cost['ratio_100k_to_10k']:.2f}")
+        q = cost["first_articles_bcubed"]
+        print(
+            f"synthetic stream, first {QUALITY_SAMPLE:,} articles: B-cubed P {q['precision']:.3f} R {q['recall']:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -178,7 +178,7 @@ def process(paths: tuple[str, ...], published_at: str | None, as_json: bool) -> 
         err_console.print(f"[red]rejected[/] {refusal.origin}: {refusal.reason}: {refusal.error}")
     err_console.print(
         f"{result.articles} articles, {len(result.refused)} rejected, {result.duplicates} duplicates, "
-        f"{len(result.events)} events"
+        f"{len(result.events)} events, {len(result.stories)} stories"
     )
 
 

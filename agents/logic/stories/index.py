@@ -309,7 +309,8 @@ def _join(state: dict, article: dict, features: dict, *, profiled: bool) -> dict
     terms = dict(state["terms"])
     for term, weight in features["terms"].items():
         known = terms.get(term)
-        terms[term] = [known[0] + weight, known[1] + 1] if known else [weight, 1]
+        # Three decimals: the state is written to the changelog whole on every join.
+        terms[term] = [round(known[0] + weight, 3), known[1] + 1] if known else [round(weight, 3), 1]
     state["terms"] = _bounded(terms, MAX_TERMS)
     for section in ("names", "places"):
         entries = dict(state[section])
