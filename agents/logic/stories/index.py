@@ -74,8 +74,10 @@ class _Derived:
         self.df: Counter[str] = Counter()  # term or name key -> articles in the window holding it (kept profiles)
         self.docs = 0
         self.postings: dict[str, list[str]] = {}
+        self._idf: dict[str, float] = {}  # valid until the counts change: the candidates of one article share it
 
     def count(self, state: dict, sign: int) -> None:
+        self._idf.clear()
         self.docs += sign * state["profiled"]
         counts = [(key, count) for key, (_, count) in state["terms"].items()]
         counts += [(key, count) for section in ("names", "places") for key, (count, _) in state[section].items()]
@@ -85,7 +87,10 @@ class _Derived:
                 del self.df[key]
 
     def idf(self, key: str) -> float:
-        return math.log((self.docs + 1) / (self.df.get(key, 0) + 1)) + 1.0
+        value = self._idf.get(key)
+        if value is None:
+            value = self._idf[key] = math.log((self.docs + 1) / (self.df.get(key, 0) + 1)) + 1.0
+        return value
 
     def post(self, story_id: str, keys: list[str]) -> None:
         for key in keys:
@@ -191,8 +196,15 @@ class StoryIndex:
 
     def _similarity(self, query: dict, name_query: dict, place_query: dict, features: dict, state: dict) -> float:
         derived, weights = self.derived, self.weights
-        profile = {term: weight * derived.idf(term) for term, (weight, _) in state["terms"].items()}
-        score = _cosine(query, profile)
+        # The cosine with the centroid, its TF-IDF weights computed on the way (no vector built).
+        dot = norm = 0.0
+        idf = derived.idf
+        for term, (weight, _) in state["terms"].items():
+            value = weight * idf(term)
+            norm += value * value
+            if term in query:
+                dot += value * query[term]
+        score = dot / math.sqrt(norm * sum(w * w for w in query.values())) if dot else 0.0
         if name_query:
             score += weights.names * _cosine(name_query, _story_weighted(state["names"], derived))
         if place_query:
