@@ -157,21 +157,23 @@ def tfidf_matrix(texts: list[str]) -> np.ndarray:
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
 
-def agglomerative(matrix: np.ndarray, threshold: float) -> np.ndarray:
+def average_linkage(matrix: np.ndarray) -> np.ndarray:
+    """The dendrogram of average-linkage clustering under cosine distance (cut it with fcluster)."""
     distances = np.clip(1 - matrix @ matrix.T, 0, 2)
-    condensed = distances[np.triu_indices(len(matrix), k=1)]
-    return fcluster(linkage(condensed, method="average"), t=threshold, criterion="distance")
+    return linkage(distances[np.triu_indices(len(matrix), k=1)], method="average")
 
 
 def run_baseline(gold: dict[str, tuple[int, str]]) -> tuple[dict[str, str], float]:
     """(article id -> cluster, threshold tuned on TUNING_TOPICS)."""
     documents = [json.loads(line) for path in topic_files() for line in path.read_text().splitlines()]
     ids = [document["article_id"] for document in documents]
-    matrix = tfidf_matrix([f"{document.get('title') or ''}\n{document['body']}" for document in documents])
+    tree = average_linkage(
+        tfidf_matrix([f"{document.get('title') or ''}\n{document['body']}" for document in documents])
+    )
     tuning = {item: story for item, (topic, story) in gold.items() if topic in TUNING_TOPICS}
     best = None
     for threshold in np.arange(0.50, 1.0, 0.01):
-        labels = agglomerative(matrix, threshold)
+        labels = fcluster(tree, t=threshold, criterion="distance")
         predicted = {item: str(label) for item, label in zip(ids, labels, strict=True)}
         f1 = bcubed(predicted, tuning)[2]
         if best is None or f1 > best[0]:
