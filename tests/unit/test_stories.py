@@ -90,12 +90,13 @@ def test_copies_join_their_original_and_redeliveries_change_nothing() -> None:
 
 def test_expiry_and_rebuilt_memory_give_the_same_answers() -> None:
     stories: dict = {}
-    index = StoryIndex(stories, {}, window_days=10)
+    article_stories: dict = {}
+    index = StoryIndex(stories, article_stories, window_days=10)
     flood, _ = index.assign(FLOOD_1)
     rebuilt = StoryIndex(dict(stories), {}, window_days=10)
     assert rebuilt.best_story(index_features(FLOOD_2)) == index.best_story(index_features(FLOOD_2)) == flood
     assert index.expire(DAY + timedelta(days=11)) == 1
-    assert not stories
+    assert not stories and not article_stories
     story, _ = index.assign(FLOOD_2)
     assert story != flood  # the window closed on the first story
 

@@ -235,8 +235,13 @@ class StoryIndex:
         stale = [story_id for story_id, state in self.stories.items() if state["received"] < cutoff]
         derived = self._derived
         for story_id in stale:
+            state = self.stories[story_id]
             if derived is not None:
-                derived.count(self.stories[story_id], -1)
+                derived.count(state, -1)
+            # Its articles' entries go with it (those it no longer lists go by the table's time to live).
+            for article_id in state["article_ids"]:
+                if self.article_stories.get(article_id) == story_id:
+                    del self.article_stories[article_id]
             del self.stories[story_id]
         if stale and derived is not None:
             gone = set(stale)
