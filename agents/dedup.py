@@ -25,9 +25,7 @@ scans the index once per hour of the archive's publication time.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from agents.logic.dedup import EventStore, blocking_key, received_time
+from agents.logic.dedup import EventStore, StreamClock, blocking_key, received_time
 from agents.logic.near_duplicates import ArticleIndex
 from agents.publish import event_versions
 from streams import stage
@@ -39,10 +37,9 @@ from streams.app import (
     extracted_topic,
     mentions_topic,
     per_article_table,
+    story_queue_topic,
 )
 from streams.metrics import ARTICLES_INDEXED, EVENT_MENTIONS
-
-EXPIRE_EVERY = 3600.0
 
 article_entries = app.Table("article-entries", default=None, partitions=1)
 story_keys = per_article_table("story-keys")
@@ -59,24 +56,6 @@ async def drop_derived_state(app, revoked, **kwargs) -> None:
     # changed: rebuild on use.
     article_index.invalidate()
     event_store.invalidate()
-
-
-class StreamClock:
-    """The newest report time seen, and whether expiry is due against it."""
-
-    def __init__(self) -> None:
-        self.now: datetime | None = None
-        self.last_expiry: float | None = None
-
-    def advance(self, seen: datetime) -> bool:
-        self.now = seen if self.now is None else max(self.now, seen)
-        now = self.now.timestamp()
-        if self.last_expiry is None:
-            self.last_expiry = now
-        if now - self.last_expiry < EXPIRE_EVERY:
-            return False
-        self.last_expiry = now
-        return True
 
 
 article_clock = StreamClock()
@@ -125,12 +104,21 @@ def withdrawn_from(event_ids: list[str], article: dict) -> list[dict]:
     return [payload for payload in payloads if payload is not None]
 
 
+def story_links(article: dict, payloads: list[dict]) -> list[stage.Outgoing]:
+    """Tell the story agent which events the article's story now reports."""
+    story_id = article.get("story_id")
+    event_ids = [payload["event_id"] for payload in payloads if story_id in payload["story_ids"]]
+    if not story_id or not event_ids:
+        return []
+    return [(story_queue_topic, story_id.encode(), {"link": story_id, "event_ids": event_ids})]
+
+
 async def merge_mention(message: dict) -> list[stage.Outgoing]:
     if "copy" in message:
         copy, first = message["copy"], message["duplicate_of"]
         fed = event_store.events_reported_by(message["blocking_key"], first)
-        payloads = [event_store.add_copy(event_id, copy, first) for event_id in fed]
-        return event_versions([p for p in payloads if p is not None])
+        payloads = [p for p in (event_store.add_copy(event_id, copy, first) for event_id in fed) if p is not None]
+        return event_versions(payloads) + story_links(copy, payloads)
     if "withdraw" in message:
         article = message["withdraw"]
         return event_versions(
@@ -141,7 +129,7 @@ async def merge_mention(message: dict) -> list[stage.Outgoing]:
     payload, created = event_store.merge(mention, article)
     EVENT_MENTIONS.labels("new_event" if created else "merged").inc()
     # A newer version of the article takes back what the earlier one brought to the other events.
-    return event_versions([payload, *withdrawn_from(fed, article)])
+    return event_versions([payload, *withdrawn_from(fed, article)]) + story_links(article, [payload])
 
 
 stage.declare("article_index", [extract_queue_topic])
@@ -162,7 +150,7 @@ async def mention_router(stream):
         await stage.run("mention_router", event, "articles.extracted", route_mentions, dlq_stage="dedup")
 
 
-stage.declare("dedup", [events_topic])
+stage.declare("dedup", [events_topic, story_queue_topic])
 
 
 @app.agent(mentions_topic, name="event-dedup")

@@ -3,7 +3,7 @@
 Run from the repository root: `.venv/bin/python bench/dedup_bench.py [--json] [--verbose]`.
 
 Quality, on the corpus in tests/fixtures/events, in arrival order, twice:
-  * end to end: clean -> article index -> extract (first copies only) -> event dedup,
+  * end to end: clean -> article index -> extract (first copies only) -> stories -> event dedup,
     as `wirewatch process` runs it;
   * dedup alone: the same, with the hand-annotated mentions of mentions.json in place of
     extraction, to tell dedup errors from extraction errors.
@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from agents.logic.dedup import Deduplicator, received_time  # noqa: E402
 from agents.logic.near_duplicates import copy_record  # noqa: E402
+from agents.logic.stories import StoryIndex, story_input  # noqa: E402
 from streams.settings import settings  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "events"
@@ -120,8 +121,9 @@ def annotated_articles(raws: list[dict]) -> Iterator[tuple[dict, Callable[[], di
 
 
 def run_corpus(articles: Iterable[tuple[dict, Callable[[], dict]]], gold: dict, verbose: bool) -> dict:
-    """Article index, then extraction of the first copies only, then event dedup, in arrival order."""
+    """Article index, then extraction of the first copies only, then stories, then event dedup, in arrival order."""
     deduplicator = Deduplicator(window_days=settings.dedup_window_days)
+    story_index = StoryIndex({}, {}, window_days=settings.dedup_window_days)
     stories: dict[str, str] = {}
     latest: dict[str, dict] = {}
     dedup_seconds = 0.0
@@ -133,7 +135,8 @@ def run_corpus(articles: Iterable[tuple[dict, Callable[[], dict]]], gold: dict, 
         dedup_seconds += time.process_time() - started
         extracted = copy_record(clean, duplicate_of) if duplicate_of else extract()
         started = time.process_time()
-        processed = deduplicator.process(extracted)
+        story_id, _ = story_index.assign(story_input(clean, extracted))
+        processed = deduplicator.process({**extracted, "story_id": story_id})
         dedup_seconds += time.process_time() - started
         stories[clean["article_id"]] = processed.duplicate_of or clean["article_id"]
         for payload in processed.events:

@@ -13,6 +13,7 @@ BENCHES = [
     "extract_bench.py",
     "extract_real_bench.py",
     "dedup_bench.py",
+    "stories_bench.py",
     "pipeline_bench.py",
     "crash_bench.py",
     "http_edges_bench.py",

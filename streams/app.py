@@ -70,9 +70,11 @@ dlq_topic = topic(topics.DLQ)
 article_index_topic = topic(topics.ARTICLE_INDEX)
 extract_queue_topic = topic(topics.EXTRACT_QUEUE)
 mentions_topic = topic(topics.MENTIONS)
+stories_topic = topic(topics.STORIES)
+story_queue_topic = topic(topics.STORY_QUEUE)
 
 
-def per_article_table(name: str) -> faust.Table:
+def per_article_table(name: str, partitions: int | None = None) -> faust.Table:
     """A table of one small entry per article id that nothing else deletes, kept for the dedup
     window after an entry's last write: RocksDB drops older entries as it compacts (so one
     may be read a little longer), and the changelog deletes its segments that much older,
@@ -82,6 +84,7 @@ def per_article_table(name: str) -> faust.Table:
     return app.Table(
         name,
         default=None,
+        partitions=partitions,
         options={"ttl": window_seconds},
         extra_topic_configs={"cleanup.policy": "compact,delete", "retention.ms": str(window_seconds * 1000)},
     )

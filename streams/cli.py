@@ -17,7 +17,12 @@ from rich.table import Table
 
 from streams.settings import settings
 
-STAGE_MODULES = {"clean": "agents.clean", "extract": "agents.extract", "dedup": "agents.dedup"}
+STAGE_MODULES = {
+    "clean": "agents.clean",
+    "extract": "agents.extract",
+    "stories": "agents.stories",
+    "dedup": "agents.dedup",
+}
 # Served by every worker, whichever stages it runs.
 WEB_MODULES = ("agents.http_ingest", "streams.web")
 
@@ -184,7 +189,7 @@ def process(paths: tuple[str, ...], published_at: str | None, as_json: bool, sho
         err_console.print(f"[red]rejected[/] {refusal.origin}: {refusal.reason}: {refusal.error}")
     err_console.print(
         f"{result.articles} articles, {len(result.refused)} rejected, {result.duplicates} duplicates, "
-        f"{len(result.events)} events"
+        f"{len(result.events)} events, {len(result.stories)} stories"
     )
 
 
@@ -222,6 +227,7 @@ def process(paths: tuple[str, ...], published_at: str | None, as_json: bool, sho
 @click.option(
     "--idle-exit", type=float, default=None, metavar="S", help="Stop after this many seconds without a new version."
 )
+@click.option("--stories", is_flag=True, help="Follow the stories (stories.enriched) instead of the events.")
 def subscribe(
     types: tuple[str, ...],
     entities: tuple[str, ...],
@@ -233,12 +239,19 @@ def subscribe(
     from_beginning: bool,
     as_json: bool,
     idle_exit: float | None,
+    stories: bool,
 ) -> None:
     """Follow the enriched events: one block per event version, updates showing what changed.
 
     Each version is shown once; once an event matched the filters, its later versions
     follow even if they no longer match, so what is shown last is each event's latest state.
+    With --stories, the stories instead: one block per story version (no filters).
     """
+    if stories:
+        if types or entities or countries or places or certainties or min_sources != 1 or since:
+            raise click.UsageError("--stories takes no event filters (only --from-now, --json, --idle-exit)")
+        _follow_stories(from_beginning, as_json, idle_exit)
+        return
     from streams.client import EventStream
     from streams.filters import EventFilter, EventGate, FilterError
     from streams.render import event_panel
@@ -278,6 +291,27 @@ def subscribe(
                     shown[event["event_id"]] = event
 
     with contextlib.suppress(KeyboardInterrupt, BrokenPipeError), _reaching_the_broker():
+        asyncio.run(run())
+
+
+def _follow_stories(from_beginning: bool, as_json: bool, idle_exit: float | None) -> None:
+    from streams.client import subscribe_stories
+    from streams.render import story_panel
+
+    console = Console()
+    shown: dict[str, dict] = {}
+
+    async def run() -> None:
+        err_console.print(f"following {settings.topic('stories.enriched')}", highlight=False)
+        async for story in subscribe_stories(settings, from_beginning=from_beginning, idle_timeout=idle_exit):
+            if as_json:
+                sys.stdout.buffer.write(orjson.dumps(story) + b"\n")
+                sys.stdout.buffer.flush()
+            else:
+                console.print(story_panel(story, shown.get(story["story_id"])))
+                shown[story["story_id"]] = story
+
+    with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
         asyncio.run(run())
 
 

@@ -1,4 +1,5 @@
-"""The Python client: `async for event in subscribe(...)` over events.enriched.
+"""The Python client: `async for event in subscribe(...)` over events.enriched, and
+`async for story in subscribe_stories(...)` over stories.enriched.
 
 Every message is one version of one event and carries the event's whole state; the
 newest version of an event id is its current state. `subscribe` hands each version over
@@ -14,7 +15,8 @@ not match the published schema with a warning. Start points:
   last_updated_at is at or after it pass.
 
 `EventStream` is the layer underneath (every valid version, no filtering), for callers
-that need to know when the subscription is in place or keep their own state.
+that need to know when the subscription is in place or keep their own state; with
+`spec=topics.STORIES` it reads the stories instead.
 """
 
 from __future__ import annotations
@@ -53,12 +55,14 @@ class EventStream:
         from_beginning: bool = True,
         since: datetime | None = None,
         idle_timeout: float | None = None,
+        spec: topics.TopicSpec = topics.EVENTS,
     ) -> None:
         self.settings = settings
         self.from_beginning = from_beginning
         self.since = since
         self.idle_timeout = idle_timeout
-        self.topic = settings.topic(topics.EVENTS.name)
+        self.spec = spec
+        self.topic = settings.topic(spec.name)
         self._consumer: AIOKafkaConsumer | None = None
 
     async def __aenter__(self) -> EventStream:
@@ -86,7 +90,7 @@ class EventStream:
         await self._consumer.stop()
 
     async def _seek(self) -> None:
-        count = topics.partitions_of(topics.EVENTS, self.settings)
+        count = topics.partitions_of(self.spec, self.settings)
         partitions = [TopicPartition(self.topic, p) for p in range(count)]
         self._consumer.assign(partitions)
         if self.since is not None:
@@ -118,9 +122,11 @@ class EventStream:
                     last_message = time.monotonic()
                     try:
                         event = orjson.loads(record.value)
-                        validate("events.enriched", event)
+                        validate(self.spec.name, event)
                     except (orjson.JSONDecodeError, ContractError) as exc:
-                        log.warning("skipping an invalid event at offset %s: %s", record.offset, exc)
+                        log.warning(
+                            "skipping an invalid %s message at offset %s: %s", self.spec.name, record.offset, exc
+                        )
                         continue
                     yield event
             await asyncio.sleep(0)
@@ -162,3 +168,17 @@ async def subscribe(
         async for event in stream:
             if gate.admit(event):
                 yield event
+
+
+async def subscribe_stories(
+    settings: Settings = default_settings, *, from_beginning: bool = True, idle_timeout: float | None = None
+) -> AsyncIterator[dict]:
+    """Yield the versions of every story on stories.enriched, each once and newer than the last one given
+    for its story (a version published again after a worker crash, or an older one, is skipped)."""
+    shown: dict[str, int] = {}
+    stream = EventStream(settings, from_beginning=from_beginning, idle_timeout=idle_timeout, spec=topics.STORIES)
+    async with stream:
+        async for story in stream:
+            if story["version"] > shown.get(story["story_id"], 0):
+                shown[story["story_id"]] = story["version"]
+                yield story

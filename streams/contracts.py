@@ -16,7 +16,7 @@ import jsonschema_rs
 import orjson
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
-TOPICS = ("articles.raw", "articles.clean", "articles.extracted", "events.enriched", "articles.dlq")
+TOPICS = ("articles.raw", "articles.clean", "articles.extracted", "events.enriched", "stories.enriched", "articles.dlq")
 
 __all__ = ["SCHEMA_DIR", "TOPICS", "ContractError", "schema", "validate"]
 

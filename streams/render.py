@@ -121,9 +121,32 @@ def article_panel(record: dict) -> Panel:
         lines.append(Text(f"dateline:  {dateline['text']}"))
     if record["duplicate_of"]:
         lines.append(Text(f"copy of:   {record['duplicate_of']}", style="yellow"))
+    lines.append(Text(f"story:     {record['story_id']}"))
     lines.append(Text(f"events:    {', '.join(record['event_ids']) or 'none'}"))
     paragraphs = record["body"].split("\n\n")
     lines.append(Text(f"body:      {_count(len(paragraphs), 'paragraph')}, {len(record['body'].split())} words"))
     for paragraph in paragraphs:
         lines += [Text(""), Text(paragraph)]
     return Panel(Group(*lines), title=f"[b]article[/b] {record['article_id']}", title_align="left", border_style="blue")
+
+
+def story_panel(story: dict, previous: dict | None = None) -> Panel:
+    """One story version; given the version shown before it, what it gained."""
+    lines = [
+        Text(story["headline"] or "(no headline)", style="bold"),
+        Text(f"who:   {', '.join(story['names']) or 'none named'}"),
+        Text(f"where: {', '.join(story['places']) or 'unknown'}"),
+        Text(f"when:  {story['first_seen_at'][:16]} .. {story['last_seen_at'][:16]}"),
+        Text(
+            f"{story['num_articles']} articles from {len(story['outlets'])} outlets; events: {len(story['event_ids'])}"
+        ),
+    ]
+    if previous is not None:
+        gained = story["num_articles"] - previous["num_articles"]
+        new_events = [event_id for event_id in story["event_ids"] if event_id not in previous["event_ids"]]
+        lines.append(Text(f"changed: +{gained} articles, +{len(new_events)} events", style="green"))
+        kind = f"update of v{previous['version']}"
+    else:
+        kind = "new" if story["version"] == 1 else "latest state"
+    title = f"[b]story[/b] {story['story_id']} v{story['version']} ({kind})"
+    return Panel(Group(*lines), title=title, title_align="left", border_style="green" if previous else "magenta")

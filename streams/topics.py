@@ -30,6 +30,7 @@ RAW = TopicSpec("articles.raw", raw_articles=True)
 CLEAN = TopicSpec("articles.clean")
 EXTRACTED = TopicSpec("articles.extracted")
 EVENTS = TopicSpec("events.enriched", compacted=True)
+STORIES = TopicSpec("stories.enriched", compacted=True)
 DLQ = TopicSpec("articles.dlq")
 # One partition: the article index must see every article to find near-duplicates.
 ARTICLE_INDEX = TopicSpec("wirewatch.article-index", partitions=1, internal=True)
@@ -37,8 +38,11 @@ ARTICLE_INDEX = TopicSpec("wirewatch.article-index", partitions=1, internal=True
 EXTRACT_QUEUE = TopicSpec("wirewatch.extract-queue", internal=True)
 # Event mentions keyed by blocking key, so that candidate matches meet on one partition.
 MENTIONS = TopicSpec("wirewatch.mentions", internal=True)
+# One partition: the story stage must see every article (extracted, on its way to
+# articles.extracted) to put it in its story, and the events found in each story.
+STORY_QUEUE = TopicSpec("wirewatch.story-queue", partitions=1, internal=True)
 
-ALL = (RAW, CLEAN, EXTRACTED, EVENTS, DLQ, ARTICLE_INDEX, EXTRACT_QUEUE, MENTIONS)
+ALL = (RAW, CLEAN, EXTRACTED, EVENTS, STORIES, DLQ, ARTICLE_INDEX, EXTRACT_QUEUE, MENTIONS, STORY_QUEUE)
 
 
 def partitions_of(spec: TopicSpec, settings: Settings) -> int:

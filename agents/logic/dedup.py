@@ -248,9 +248,18 @@ def mention_profile(mention: dict) -> dict:
     return _profile(type_family(mention["type"]), mention["time"], mention["location"], actors)
 
 
-def match_strength(mention: dict, event: dict, article_id: str, *, denial: bool = False) -> int | None:
+def match_strength(
+    mention: dict, event: dict, article_id: str, *, denial: bool = False, story: str | None = None
+) -> int | None:
     """How well a mention's profile fits an event's: None when incompatible, else 0 (place and day,
-    or the same article, only) to 3 (a person's full name agrees)."""
+    the same article, or the same story only) to 3 (a person's full name agrees).
+
+    The story of the mention's article (`story`, when known) is evidence: in a story that
+    already reports the event, a mention without actors of its own needs only compatible
+    time and place; from a story that does not, place and day must name the same town,
+    not merely compatible places."""
+    same_story = bool(story) and story in event.get("stories", ())
+    other_story = bool(story) and bool(event.get("stories")) and not same_story
     if not denial and not times_compatible(mention["time"], event["time"]):
         return None
     if mention["persons"] and event["persons"]:
@@ -261,8 +270,15 @@ def match_strength(mention: dict, event: dict, article_id: str, *, denial: bool 
         if not names.orgs_match(mention["orgs"], event["orgs"]):
             return None
         strength = 1
-    elif (mention["place"] and event["place"] and same_day(mention["time"], event["time"])) or (
+    elif (
         event["last_article"] == article_id
+        or same_story
+        or (
+            mention["place"]
+            and event["place"]
+            and same_day(mention["time"], event["time"])
+            and (not other_story or _same_town(mention["place"], event["place"]))
+        )
     ):
         strength = 0
     else:
@@ -272,6 +288,11 @@ def match_strength(mention: dict, event: dict, article_id: str, *, denial: bool 
     # A denial's date is its own, so for it the full name alone bridges places in one region.
     full_name_same_day = strength == 3 and (denial or same_day(mention["time"], event["time"]))
     return strength if full_name_same_day and _same_region(mention["place"], event["place"]) else None
+
+
+def _same_town(a: dict, b: dict) -> bool:
+    same = a["key"] == b["key"] or (a["geonameid"] is not None and a["geonameid"] == b["geonameid"])
+    return same and a["precision"] in LOCAL_PRECISIONS and b["precision"] in LOCAL_PRECISIONS
 
 
 def _same_region(a: dict, b: dict) -> bool:
@@ -299,6 +320,27 @@ def _received_at(article: dict) -> str:
     return article.get("received_at") or article.get("published_at")
 
 
+EXPIRE_EVERY = 3600.0
+
+
+class StreamClock:
+    """The newest report time seen, and whether expiry (every EXPIRE_EVERY seconds of it) is due."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+        self.last_expiry: float | None = None
+
+    def advance(self, seen: datetime) -> bool:
+        self.now = seen if self.now is None else max(self.now, seen)
+        now = self.now.timestamp()
+        if self.last_expiry is None:
+            self.last_expiry = now
+        if now - self.last_expiry < EXPIRE_EVERY:
+            return False
+        self.last_expiry = now
+        return True
+
+
 def received_time(article: dict) -> datetime:
     """When the article was ingested (else published): the clock state expires on, so that
     replaying an archive at full speed expires nothing that is still being reported."""
@@ -317,6 +359,7 @@ def _source(article: dict, sentence: str, duplicate_of: str | None) -> dict:
         "received": parse_timestamp(received).timestamp(),
         "sentence": sentence,
         "duplicate_of": duplicate_of,
+        "story_id": article.get("story_id"),
     }
 
 
@@ -431,7 +474,13 @@ def _event_profile(state: dict, time: dict | None, place: dict | None) -> dict:
         "received": max(source["received"] for source in state["sources"]),
         "last_article": last_article,
         "articles": articles,
+        "stories": _story_ids(state),
     } | profile
+
+
+def _story_ids(state: dict) -> list[str]:
+    """The stories of the event's reports, in the order they were first reported in."""
+    return list(dict.fromkeys(source["story_id"] for source in state["sources"] if source.get("story_id")))
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -673,6 +722,7 @@ def render_event(state: dict) -> dict:
         ],
         "num_articles": len(sources),
         "num_sources": len(outlets),
+        "story_ids": _story_ids(state),
         "first_reported_at": first["published_at"] or first["received_at"],
         "last_updated_at": last["received_at"],
         "conflicts": conflicts,
@@ -749,15 +799,16 @@ class EventStore:
         profile = mention_profile(mention)
         denial = is_denial(mention)
         best: tuple | None = None
+        story = article.get("story_id")
         for candidate in (known for known in held if known["seen"] >= now - self.window_seconds):
-            strength = match_strength(profile, candidate, article["article_id"], denial=denial)
+            strength = match_strength(profile, candidate, article["article_id"], denial=denial, story=story)
             if strength is None:
                 continue
             place_agrees = bool(
                 profile["place"] and candidate["place"] and profile["place"]["key"] == candidate["place"]["key"]
             )
             rank = (
-                strength,
+                strength + (bool(story) and story in candidate["stories"]),
                 same_day(profile["time"], candidate["time"]),
                 place_agrees,
                 candidate["seen"],

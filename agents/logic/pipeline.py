@@ -1,4 +1,4 @@
-"""clean -> article index -> extract -> event dedup in one process, no broker.
+"""clean -> article index -> extract -> stories -> event dedup in one process, no broker.
 
 The same pure functions the agents run, in the same order, over in-memory state:
 what `wirewatch process` prints is what a subscriber of the streaming pipeline would
@@ -17,6 +17,7 @@ from agents.logic.dedup import Deduplicator, parse_timestamp, received_time
 from agents.logic.extract import extract_article, load_nlp
 from agents.logic.ingest import Refused, normalise_timestamp, read_inputs
 from agents.logic.near_duplicates import copy_record
+from agents.logic.stories import StoryIndex, story_input
 from streams.settings import Settings
 
 
@@ -26,14 +27,16 @@ class ProcessResult:
     refused: list[Refused] = field(default_factory=list)
     articles: int = 0
     duplicates: int = 0
+    story_of: dict[str, str] = field(default_factory=dict)  # article id -> story id
+    stories: list[dict] = field(default_factory=list)  # latest version of each story, oldest first
     # One per admitted article (its latest version), in input order: see article_record.
     article_records: list[dict] = field(default_factory=list)
 
 
-def article_record(clean: dict, *, duplicate_of: str | None, event_ids: list[str]) -> dict:
-    """What `process --articles` shows for one article: its articles.clean record and
-    what the later stages decided for it (the article it copies, the events it feeds)."""
-    return {**clean, "duplicate_of": duplicate_of, "event_ids": event_ids}
+def article_record(clean: dict, *, duplicate_of: str | None, story_id: str, event_ids: list[str]) -> dict:
+    """What `process --articles` shows for one article: its articles.clean record and what the
+    later stages decided for it (the article it copies, its story, the events it feeds)."""
+    return {**clean, "duplicate_of": duplicate_of, "story_id": story_id, "event_ids": event_ids}
 
 
 def process_paths(
@@ -45,8 +48,10 @@ def process_paths(
         raise ValueError(f"--published-at {published_at!r} is not a date")
     nlp = load_nlp(settings.spacy_model)
     dedup = Deduplicator(window_days=settings.dedup_window_days)
+    stories = StoryIndex({}, {}, window_days=settings.dedup_window_days)
     result = ProcessResult()
     latest: dict[str, dict] = {}
+    latest_stories: dict[str, dict] = {}
     admitted: dict[str, tuple[dict, str | None]] = {}  # article id -> (clean record, duplicate_of), input order
     versions: dict[str, dict] = {}  # article id -> the version let through, as the clean agent keeps it
     for item in read_inputs(paths, settings.max_body_bytes):
@@ -73,16 +78,27 @@ def process_paths(
             extracted = copy_record(clean, duplicate_of)
         else:
             extracted = extract_article(clean, nlp)
-        for payload in dedup.process(extracted).events:
+        story_id, story = stories.assign(story_input(clean, extracted))
+        result.story_of[clean["article_id"]] = story_id
+        payloads = dedup.process({**extracted, "story_id": story_id}).events
+        for payload in payloads:
             latest[payload["event_id"]] = payload
+        reported = [payload["event_id"] for payload in payloads if story_id in payload["story_ids"]]
+        latest_stories[story_id] = stories.link_events(story_id, reported) or story
         admitted[clean["article_id"]] = (clean, duplicate_of)
     result.events = sorted(latest.values(), key=lambda e: (parse_timestamp(e["first_reported_at"]), e["event_id"]))
+    result.stories = sorted(latest_stories.values(), key=lambda s: (s["first_seen_at"], s["story_id"]))
     fed: dict[str, list[str]] = {}
     for event in result.events:
         for article_id in dict.fromkeys(source["article_id"] for source in event["sources"]):
             fed.setdefault(article_id, []).append(event["event_id"])
     result.article_records = [
-        article_record(clean, duplicate_of=duplicate_of, event_ids=fed.get(article_id, []))
+        article_record(
+            clean,
+            duplicate_of=duplicate_of,
+            story_id=result.story_of[article_id],
+            event_ids=fed.get(article_id, []),
+        )
         for article_id, (clean, duplicate_of) in admitted.items()
     ]
     return result

@@ -16,6 +16,14 @@ def sources_of(event: dict) -> set[str]:
     return {s["article_id"] for s in event["sources"]}
 
 
+def latest_stories(values: list[dict]) -> dict[str, dict]:
+    latest: dict[str, dict] = {}
+    for story in values:
+        if story["version"] >= latest.get(story["story_id"], {"version": 0})["version"]:
+            latest[story["story_id"]] = story
+    return latest
+
+
 def test_sample_feed_becomes_deduplicated_events_and_poison_goes_to_the_dead_letter_topic(pipeline):
     pipeline.start_worker()
     poison = [
@@ -61,6 +69,40 @@ def test_sample_feed_becomes_deduplicated_events_and_poison_goes_to_the_dead_let
     (arrest,) = [e for e in events.values() if e["type"] == "arrested"]
     assert sources_of(arrest) == {"sample-wire-002", "sample-region-031"}
 
+    # Stories: the killing's three news reports share one story, the arrests' two reports
+    # another, on stories.enriched (which lists each event once the event stage has told it)
+    # and on events.enriched. (The commentary piece on the killing, and the bombing, may or
+    # may not join a story of nine short articles, depending on the order they arrive in.)
+    news = ("sample-wire-001", "sample-daily-014", "sample-intl-221")
+
+    def story_of(values) -> dict[str, dict]:
+        return {article_id: story for story in latest_stories(values).values() for article_id in story["article_ids"]}
+
+    def stories_told(values):
+        found = story_of(values)
+        return len(found) == 9 and killing["event_id"] in found["sample-wire-001"]["event_ids"]
+
+    published_stories = pipeline.read_json("stories.enriched", until=stories_told, timeout=60)
+    for story in published_stories:
+        validate("stories.enriched", story)
+    stories = latest_stories(published_stories)
+    found = story_of(published_stories)
+    killing_story = found["sample-wire-001"]["story_id"]
+    assert {found[article_id]["story_id"] for article_id in news} == {killing_story}
+    assert killing_story in killing["story_ids"]
+    assert "Khasavyurt" in stories[killing_story]["places"]
+    arrest_story = found["sample-wire-002"]["story_id"]
+    assert found["sample-region-031"]["story_id"] == arrest_story != killing_story
+    assert arrest["story_ids"] == [arrest_story]
+    # A subscriber of the stories sees each version once, and ends with the stories' latest state.
+    followed = pipeline.run("subscribe", "--stories", "--json", "--idle-exit", "3", timeout=120)
+    assert followed.returncode == 0, followed.stderr
+    versions = [orjson.loads(line) for line in followed.stdout.splitlines()]
+    assert len({(story["story_id"], story["version"]) for story in versions}) == len(versions)
+    followed_killing = latest_stories(versions)[killing_story]
+    assert followed_killing["version"] >= stories[killing_story]["version"]
+    assert followed_killing["article_ids"] == stories[killing_story]["article_ids"]
+
     dead = pipeline.read_json("articles.dlq", until=lambda v: len(v) >= 4, timeout=60)
     for record in dead:
         validate("articles.dlq", record)
@@ -82,6 +124,10 @@ def test_sample_feed_becomes_deduplicated_events_and_poison_goes_to_the_dead_let
         assert len(values) == 9
         for value in values:
             validate(topic, value)
+    # Every extracted article names its story, the one stories.enriched lists it in.
+    assert {value["article_id"]: value["story_id"] for value in values} == {
+        article_id: story["story_id"] for story in stories.values() for article_id in story["article_ids"]
+    }
 
     metrics = scrape(pipeline.workers[0].web_port)
     assert metrics[("wirewatch_messages_failed_total", (("reason", "malformed_json"), ("stage", "clean")))] == 2
@@ -100,7 +146,7 @@ def test_the_extract_stage_works_ahead_yet_dead_letters_and_sends_message_by_mes
     from bench.stream_generator import generate
 
     first, second = (clean_article(report.record) for report in generate(2)[:2])
-    pipeline.start_worker(stages="extract")
+    pipeline.start_worker(stages="extract,stories")
     queued = [
         (b"story", orjson.dumps({"clean": first, "duplicate_of": None})),
         (b"story", b'{"clean": '),  # cut off

@@ -48,10 +48,11 @@ def test_stats_shows_a_live_workers_health(pipeline):
     published = [orjson.loads(value) for _, value in pipeline.read_to_end("events.enriched")]
     events = len({event["event_id"] for event in published})
     stages = {stage["name"]: stage for stage in health["stages"]}
-    assert list(stages) == ["clean", "extract", "article_index", "mention_router", "dedup"]
+    assert list(stages) == ["clean", "extract", "stories", "article_index", "mention_router", "dedup"]
     assert stages["clean"]["dead_lettered"] == len(POISON)
     assert stages["clean"]["out"] == {"articles.clean": ARTICLES, "wirewatch.article-index": ARTICLES}
-    assert stages["dedup"]["out"] == {"events.enriched": len(published)}
+    assert stages["dedup"]["out"]["events.enriched"] == len(published)
+    assert stages["stories"]["out"]["articles.extracted"] == ARTICLES
     for stage in stages.values():
         processing = stage["processing"]
         assert processing["count"] == stage["read"] > 0

@@ -29,8 +29,8 @@ def test_every_public_topic_has_a_schema_and_every_schema_a_topic():
         assert (SCHEMA_DIR / f"{name}.schema.json").exists()
 
 
-def test_only_events_enriched_is_compacted():
-    assert [spec.name for spec in topics.ALL if spec.compacted] == ["events.enriched"]
+def test_only_the_latest_state_topics_are_compacted():
+    assert [spec.name for spec in topics.ALL if spec.compacted] == ["events.enriched", "stories.enriched"]
 
 
 def test_violation_names_the_field():
