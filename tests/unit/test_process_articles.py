@@ -13,7 +13,7 @@ from streams.cli import main
 
 SCHEMA = orjson.loads((FIXTURE_DIR.parents[2] / "schemas" / "articles.clean.schema.json").read_bytes())
 VALIDATOR = Draft202012Validator(SCHEMA, format_checker=FormatChecker())
-ADDED_KEYS = {"duplicate_of", "event_ids"}
+ADDED_KEYS = {"duplicate_of", "story_id", "event_ids"}
 
 STORY = (
     "NALCHIK, March 1 (Caucasus Wire) - Police killed two gunmen in a shootout in the Kabardino-Balkarian "
@@ -86,6 +86,8 @@ def test_copies_and_events_are_what_the_later_stages_decided(inputs, records):
     assert copy["duplicate_of"] == "cw-101"
     assert page["duplicate_of"] is None
     assert first["event_ids"] and copy["event_ids"] == first["event_ids"]
+    # A copy belongs to its original's story; a ski resort reopening is another story.
+    assert copy["story_id"] == first["story_id"] and page["story_id"] != first["story_id"]
     events = [orjson.loads(line) for line in run(*inputs, "--json").stdout.splitlines()]
     fed_by_first = [e["event_id"] for e in events if "cw-101" in {s["article_id"] for s in e["sources"]}]
     assert first["event_ids"] == fed_by_first
@@ -112,5 +114,6 @@ def test_without_json_a_readable_rendering(inputs):
     text = run(*inputs, "--articles").stdout
     assert "article cw-101" in text and "article mr-7" in text
     assert "copy of:   cw-101" in text
+    assert text.count("story:     ") == 3
     assert "Ski lifts reopen in Elbrus after storm" in text
     assert "2016-02-20T08:15:00+03:00 (from html)" in text
