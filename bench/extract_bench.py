@@ -147,30 +147,34 @@ def score(corpus: list[dict], outputs: list[dict]) -> dict:
 # -- speed -------------------------------------------------------------------------------
 
 
+def interleaved_rates(cleans: list[dict], nlp, bare, rounds: int) -> tuple[float, float]:
+    """Records per second of a bare spaCy pass over the bodies and of the extract stage over the
+    clean records, each the median of `rounds` passes taken in turn (the host's speed drifts)."""
+    bare_times, extract_times = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for clean in cleans:
+            bare(clean["body"])
+        bare_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        for clean in cleans:
+            extract_article(clean, nlp)
+        extract_times.append(time.perf_counter() - started)
+    return len(cleans) / statistics.median(bare_times), len(cleans) / statistics.median(extract_times)
+
+
 def speed(corpus: list[dict], model: str, rounds: int) -> dict:
     """Articles per second, extract stage against a bare pass of the stock pipeline, interleaved.
 
     The bare pass is spacy.load(model) as shipped, one nlp(body) per article as the stage makes
     one call per record; the extract stage pays for its entity ruler and paragraph component."""
     cleans = [item["clean"] for item in corpus]
-    bodies = [c["body"] for c in cleans]
     nlp = load_nlp(model)
     bare = spacy.load(model)
     for clean in cleans:  # warm both up
         extract_article(clean, nlp)
         bare(clean["body"])
-    bare_times, extract_times = [], []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        for body in bodies:
-            bare(body)
-        bare_times.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        for clean in cleans:
-            extract_article(clean, nlp)
-        extract_times.append(time.perf_counter() - started)
-    bare_rate = len(bodies) / statistics.median(bare_times)
-    extract_rate = len(cleans) / statistics.median(extract_times)
+    bare_rate, extract_rate = interleaved_rates(cleans, nlp, bare, rounds)
     return {
         "articles": len(cleans),
         "rounds": rounds,

@@ -29,9 +29,7 @@ import contextlib
 import json
 import math
 import re
-import statistics
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -44,6 +42,7 @@ import spacy  # noqa: E402
 from agents.logic.clean import CleanError, clean_article  # noqa: E402
 from agents.logic.extract import extract_article, load_nlp  # noqa: E402
 from agents.logic.extract.gazetteer import fold_key, gazetteer  # noqa: E402
+from bench.extract_bench import interleaved_rates  # noqa: E402
 from streams.settings import settings  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "acled-dev" / "notes.jsonl"
@@ -190,19 +189,7 @@ def speed(records: list[dict], nlp, rounds: int) -> dict:
     for record in records:
         with contextlib.suppress(CleanError):
             cleans.append(clean_article(to_raw(record), max_body_bytes=settings.max_body_bytes))
-    bodies = [c["body"] for c in cleans]
-    bare_times, extract_times = [], []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        for body in bodies:
-            bare(body)
-        bare_times.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        for clean in cleans:
-            extract_article(clean, nlp)
-        extract_times.append(time.perf_counter() - started)
-    bare_rate = len(bodies) / statistics.median(bare_times)
-    extract_rate = len(cleans) / statistics.median(extract_times)
+    bare_rate, extract_rate = interleaved_rates(cleans, nlp, bare, rounds)
     return {
         "notes": len(cleans),
         "rounds": rounds,
