@@ -13,14 +13,11 @@ response per FETCH_MAX_WAIT_MS when the worker is idle.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 
 import aiokafka
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, Message
-
-log = logging.getLogger(__name__)
 
 FETCH_MAX_WAIT_MS = 50
 
@@ -36,8 +33,6 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 class Consumer(faust_aiokafka.Consumer):
     # Seeks begun so far: getmany hands on no record fetched before the latest one.
     _seeks = 0
-    # (partition, committed offset) whose commit waits for that offset, warned about once.
-    _held: frozenset[tuple[TP, int]] = frozenset()
 
     def _new_consumer_thread(self) -> ConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
@@ -64,33 +59,6 @@ class Consumer(faust_aiokafka.Consumer):
             if self._seeks != seeks:
                 break  # fetched before a seek: the next fetch reads from the new positions
             yield tp, message
-
-    def _new_offset(self, tp: TP) -> int | None:
-        """Commit nothing past an offset that was not processed (at least once).
-
-        Faust commits the first run of acked offsets if it starts at most one past the
-        committed offset, so one offset no agent processed at the head is passed over: seen in
-        bench/rebalance_bench.py, a worker joining at 146 began at 147 and committed 175. Its
-        gaps (_add_gap, below) fill a longer hole. Without transactions our topics have every
-        offset, so an offset missing at the head was not processed: the commit waits, and the
-        next seek to the committed offset (a rebalance, a restart) reads it again. Transaction
-        markers take offsets, so with exactly-once Faust's own rule stays.
-        """
-        if not self.in_transaction:
-            committed, acked = self._committed_offset[tp], self._acked[tp]
-            if committed is not None and acked and min(acked) > committed:
-                if (tp, committed) not in self._held:
-                    self._held |= {(tp, committed)}
-                    log.warning(
-                        "%s offset %s was not processed: no commit past it until it is read again", tp, committed
-                    )
-                return None
-        return super()._new_offset(tp)
-
-    async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
-        """A jump in the offsets handed out is a hole, not a gap in the topic, without transactions."""
-        if self.in_transaction:
-            await super()._add_gap(tp, offset_from, offset_to)
 
     def ack(self, message: Message) -> bool:
         """Mark an offset done only for a message a stream handed on (and so tracked).

@@ -64,23 +64,3 @@ async def test_records_fetched_before_a_seek_are_not_handed_out_after_it(monkeyp
     assert handed_out == [215, 216]
     # The next batch, fetched after the seek, is handed out whole.
     assert [record.offset async for _, record in consumer.getmany(timeout=1.0)] == [215, 216, 217, 218, 219]
-
-
-async def test_no_commit_passes_an_unprocessed_offset_and_a_jump_is_no_gap():
-    consumer = app.consumer
-    app.topics._acking_topics.add(TOPIC)
-    tp = message(0).tp
-    consumer._acked.pop(tp, None)
-    consumer._acked_index.pop(tp, None)
-    consumer._committed_offset[tp] = 146
-    # The records handed out after a seek to 146 began at 147 (seen in the rebalance bench).
-    await consumer._add_gap(tp, 147, 149)
-    for offset in (147, 148, 149):
-        taken = message(offset)
-        taken.tracked = True
-        assert consumer.ack(taken)
-    assert consumer._new_offset(tp) is None  # Faust's own rule commits past 146 here
-    taken = message(146)
-    taken.tracked = True
-    assert consumer.ack(taken)  # 146 read again and processed
-    assert consumer._new_offset(tp) == 150
