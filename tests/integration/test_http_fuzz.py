@@ -178,9 +178,6 @@ def test_every_endpoint_holds_against_generated_requests_and_no_good_article_is_
         max_examples=EXAMPLES,
         deadline=None,
         database=None,
-        # One fixed draw in CI: a random one failed once in the whole suite (2026-12-04, not yet
-        # reproduced or explained); vary the seed by hand to search further.
-        derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     @given(request=requests())
@@ -205,6 +202,10 @@ def test_every_endpoint_holds_against_generated_requests_and_no_good_article_is_
     good.start()
     try:
         holds()
+        # A quick draw may end before many good articles were sent: let them reach the count checked below.
+        deadline = time.monotonic() + 30
+        while len(good.accepted) <= 20 and not good.failures and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         good.stop.set()
         good.join(REQUEST_TIMEOUT + 5)
